@@ -1,0 +1,6 @@
+#!/usr/bin/env bash
+# The whole test suite from a fresh clone: set up, then type-check, lint, format-check and run vitest.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+bash scripts/setup.sh
+npm test

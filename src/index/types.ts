@@ -1,0 +1,63 @@
+/**
+ * Shared vocabulary of the engine: metrics, search options and results, statistics.
+ *
+ * Contract: every engine (`HnswIndex`, `BruteForceIndex`) speaks these types, so one contract suite
+ * can run over both and the service above never depends on which one it holds.
+ */
+
+/** Distance functions. `cosine` normalises vectors once at insert; `dot` ranks by larger inner product. */
+export type Metric = "l2" | "cosine" | "dot";
+
+export const METRICS: readonly Metric[] = ["l2", "cosine", "dot"];
+
+/** Options for one k-NN query. */
+export interface SearchOptions {
+  /** Beam width on layer 0 (the paper's `ef`); defaults to the index's `efSearch`, and is at least `k`. */
+  ef?: number;
+  /** Only ids for which this returns true are returned (the graph is still walked through the others). */
+  filter?: (id: string) => boolean;
+}
+
+/** One result of a query, nearest first in the returned array. */
+export interface SearchHit {
+  id: string;
+  /**
+   * Distance in the metric's natural unit: `l2` Euclidean distance, `cosine` 1 - cosine similarity,
+   * `dot` the negated inner product (so that smaller is always nearer).
+   */
+  distance: number;
+}
+
+/** A point-in-time summary of an index, cheap enough to read at every metrics scrape. */
+export interface IndexStats {
+  dim: number;
+  metric: Metric;
+  /** Points that searches can return. */
+  livePoints: number;
+  /** Deleted points whose slots are not yet reclaimed (always 0 for engines that repair at once). */
+  tombstones: number;
+  /** Highest layer present in the graph (-1 for an empty index; 0 for engines without layers). */
+  maxLevel: number;
+  /** Bytes held by the engine's typed arrays and id maps (an estimate for the maps). */
+  memoryBytes: number;
+}
+
+/** The interface every engine implements. Inputs are validated; failures throw `IndexError`. */
+export interface VectorIndex {
+  readonly dim: number;
+  readonly metric: Metric;
+  /** Number of live points. */
+  readonly size: number;
+  /** Insert `id`, or replace its vector if it is already present. */
+  upsert(id: string, vector: ArrayLike<number>): void;
+  /** Remove `id`; returns false when it was not present. The id vanishes from results at once. */
+  delete(id: string): boolean;
+  has(id: string): boolean;
+  /** The stored vector (normalised under `cosine`), or undefined. The caller must not mutate it. */
+  getVector(id: string): Float32Array | undefined;
+  /** The `k` nearest live points, nearest first. */
+  search(query: ArrayLike<number>, k: number, options?: SearchOptions): SearchHit[];
+  /** Live ids, in no particular order. */
+  ids(): IterableIterator<string>;
+  stats(): IndexStats;
+}
