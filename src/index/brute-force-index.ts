@@ -1,0 +1,290 @@
+/**
+ * Exact k-NN over a flat slab: the reference engine for ground truth, live recall probes and tests.
+ *
+ * Contract: implements `VectorIndex` with exact results. Vectors live back to back in one Float32Array
+ * (slot `s` at `s * dim`); a delete moves the last slot into the hole (swap-remove), so the slab stays
+ * dense and a scan touches only live points. A search allocates its query copy and a k-sized heap once,
+ * never per candidate. Equal distances are ordered by id, so results are deterministic.
+ */
+
+import { kernelFor, reportedDistance } from "./distance.js";
+import type { DistanceKernel } from "./distance.js";
+import { IndexError } from "./errors.js";
+import type { IndexStats, Metric, SearchHit, SearchOptions, VectorIndex } from "./types.js";
+import { METRICS } from "./types.js";
+import { checkEf, checkId, checkK, checkVector } from "./validation.js";
+
+export interface BruteForceParams {
+  dim: number;
+  metric: Metric;
+  /** Slots reserved up front; the slab doubles when full. */
+  initialCapacity?: number;
+}
+
+/** The raw state of a `BruteForceIndex`, for serialization: slot `s` holds `ids[s]` at `vectors[s*dim]`. */
+export interface BruteForceInternals {
+  ids: readonly string[];
+  /** Exactly `ids.length * dim` floats, already normalised under `cosine`. */
+  vectors: Float32Array;
+}
+
+const MAX_DIM = 65_536;
+const DEFAULT_CAPACITY = 1024;
+/** Rough per-entry cost of a Map entry plus an array slot, beyond the id's UTF-16 characters. */
+const ID_OVERHEAD_BYTES = 64;
+
+export class BruteForceIndex implements VectorIndex {
+  readonly dim: number;
+  readonly metric: Metric;
+  readonly #kernel: DistanceKernel;
+  #slab: Float32Array;
+  /** slot -> id; its length is the number of live points. */
+  readonly #idBySlot: string[] = [];
+  readonly #slotById = new Map<string, number>();
+  #idChars = 0;
+
+  constructor(params: BruteForceParams) {
+    const { dim, metric } = params;
+    if (!Number.isInteger(dim) || dim < 1 || dim > MAX_DIM) {
+      throw new IndexError("INVALID_PARAMETER", `dim must be an integer from 1 to ${MAX_DIM}`, { dim });
+    }
+    if (!METRICS.includes(metric)) {
+      throw new IndexError("INVALID_PARAMETER", `metric must be one of ${METRICS.join(", ")}`, { metric });
+    }
+    const capacity = params.initialCapacity ?? DEFAULT_CAPACITY;
+    if (!Number.isInteger(capacity) || capacity < 0) {
+      throw new IndexError("INVALID_PARAMETER", "initialCapacity must be a non-negative integer", {
+        initialCapacity: capacity,
+      });
+    }
+    this.dim = dim;
+    this.metric = metric;
+    this.#kernel = kernelFor(metric);
+    this.#slab = new Float32Array(Math.max(1, capacity) * dim);
+  }
+
+  /**
+   * Rebuilds an index from `internals()` output. Vectors are copied bit for bit (not normalised again,
+   * which could move a cosine vector by an ulp and change results); ids and values are still checked.
+   */
+  static fromInternals(params: BruteForceParams, internals: BruteForceInternals): BruteForceIndex {
+    const { ids, vectors } = internals;
+    const index = new BruteForceIndex({ ...params, initialCapacity: ids.length });
+    if (vectors.length !== ids.length * index.dim) {
+      throw new IndexError(
+        "CORRUPT_INDEX",
+        `expected ${ids.length * index.dim} floats for ${ids.length} points`,
+        {
+          received: vectors.length,
+        },
+      );
+    }
+    for (let i = 0; i < vectors.length; i++) {
+      if (!Number.isFinite(vectors[i])) {
+        throw new IndexError("CORRUPT_INDEX", `vector value ${i} is ${vectors[i]}`, { index: i });
+      }
+    }
+    for (let s = 0; s < ids.length; s++) {
+      const id = checkId(ids[s]);
+      if (index.#slotById.has(id)) {
+        throw new IndexError("CORRUPT_INDEX", `id ${JSON.stringify(id)} appears twice`, { slot: s });
+      }
+      index.#slotById.set(id, s);
+      index.#idBySlot.push(id);
+      index.#idChars += id.length;
+    }
+    index.#slab.set(vectors);
+    return index;
+  }
+
+  get size(): number {
+    return this.#idBySlot.length;
+  }
+
+  upsert(id: string, vector: ArrayLike<number>): void {
+    checkId(id);
+    const existing = this.#slotById.get(id);
+    if (existing !== undefined) {
+      // Validate into a scratch copy first so a rejected vector leaves the old one intact.
+      const checked = checkVector(vector, this.dim, this.metric);
+      this.#slab.set(checked, existing * this.dim);
+      return;
+    }
+    const slot = this.#idBySlot.length;
+    this.#ensureCapacity(slot + 1);
+    checkVector(
+      vector,
+      this.dim,
+      this.metric,
+      "vector",
+      this.#slab.subarray(slot * this.dim, (slot + 1) * this.dim),
+    );
+    this.#idBySlot.push(id);
+    this.#slotById.set(id, slot);
+    this.#idChars += id.length;
+  }
+
+  delete(id: string): boolean {
+    const slot = this.#slotById.get(id);
+    if (slot === undefined) return false;
+    const last = this.#idBySlot.length - 1;
+    if (slot !== last) {
+      const lastId = this.#idBySlot[last];
+      this.#slab.copyWithin(slot * this.dim, last * this.dim, (last + 1) * this.dim);
+      this.#idBySlot[slot] = lastId;
+      this.#slotById.set(lastId, slot);
+    }
+    this.#idBySlot.pop();
+    this.#slotById.delete(id);
+    this.#idChars -= id.length;
+    return true;
+  }
+
+  has(id: string): boolean {
+    return this.#slotById.has(id);
+  }
+
+  /** A copy: slots move on delete, so a view into the slab would silently change underneath the caller. */
+  getVector(id: string): Float32Array | undefined {
+    const slot = this.#slotById.get(id);
+    if (slot === undefined) return undefined;
+    return this.#slab.slice(slot * this.dim, (slot + 1) * this.dim);
+  }
+
+  search(query: ArrayLike<number>, k: number, options: SearchOptions = {}): SearchHit[] {
+    checkK(k);
+    // `ef` is meaningless for an exact scan, but it is validated so both engines reject the same input.
+    if (options.ef !== undefined) checkEf(options.ef);
+    const q = checkVector(query, this.dim, this.metric, "query");
+    const heap = new TopK(Math.min(k, this.size), this.#idBySlot);
+    if (heap.capacity === 0) return [];
+    const filter = options.filter;
+    const slab = this.#slab;
+    const dim = this.dim;
+    const kernel = this.#kernel;
+    const n = this.#idBySlot.length;
+    for (let slot = 0, off = 0; slot < n; slot++, off += dim) {
+      const d = kernel(q, 0, slab, off, dim);
+      if (heap.isFull() && d > heap.worst()) continue;
+      // The filter runs only on candidates that would enter the top k, so an expensive one stays cheap.
+      if (filter !== undefined && !filter(this.#idBySlot[slot])) continue;
+      heap.offer(slot, d);
+    }
+    return this.#toHits(heap);
+  }
+
+  *ids(): IterableIterator<string> {
+    // A snapshot, so deleting while iterating neither skips nor repeats ids.
+    yield* this.#idBySlot.slice();
+  }
+
+  stats(): IndexStats {
+    return {
+      dim: this.dim,
+      metric: this.metric,
+      livePoints: this.size,
+      tombstones: 0,
+      maxLevel: this.size === 0 ? -1 : 0,
+      memoryBytes: this.#slab.byteLength + 2 * this.#idChars + ID_OVERHEAD_BYTES * this.size,
+    };
+  }
+
+  /** Live state in slot order, as views over the slab: valid only until the next mutation. */
+  internals(): BruteForceInternals {
+    return { ids: this.#idBySlot.slice(), vectors: this.#slab.subarray(0, this.size * this.dim) };
+  }
+
+  #toHits(heap: TopK): SearchHit[] {
+    const hits: SearchHit[] = [];
+    for (let i = 0; i < heap.length; i++) {
+      hits.push({ id: this.#idBySlot[heap.slots[i]], distance: heap.dists[i] });
+    }
+    hits.sort((a, b) => a.distance - b.distance || (a.id < b.id ? -1 : a.id > b.id ? 1 : 0));
+    for (const hit of hits) hit.distance = reportedDistance(this.metric, hit.distance);
+    return hits;
+  }
+
+  #ensureCapacity(slots: number): void {
+    if (slots * this.dim <= this.#slab.length) return;
+    const next = new Float32Array(Math.max(slots, 2 * (this.#slab.length / this.dim)) * this.dim);
+    next.set(this.#slab.subarray(0, this.size * this.dim));
+    this.#slab = next;
+  }
+}
+
+/**
+ * A bounded max-heap of (slot, distance) on parallel typed arrays: the root is the worst of the best k
+ * seen so far, so a candidate is admitted by one comparison and an eviction costs O(log k). Order is by
+ * distance, then by id, so which of several equidistant points make the cut does not depend on slots.
+ */
+class TopK {
+  readonly capacity: number;
+  readonly slots: Int32Array;
+  readonly dists: Float64Array;
+  readonly #idBySlot: readonly string[];
+  length = 0;
+
+  constructor(capacity: number, idBySlot: readonly string[]) {
+    this.capacity = capacity;
+    this.slots = new Int32Array(capacity);
+    this.dists = new Float64Array(capacity);
+    this.#idBySlot = idBySlot;
+  }
+
+  isFull(): boolean {
+    return this.length === this.capacity;
+  }
+
+  worst(): number {
+    return this.dists[0];
+  }
+
+  offer(slot: number, dist: number): void {
+    if (this.length < this.capacity) {
+      this.#siftUp(this.length++, slot, dist);
+    } else if (this.#after(this.dists[0], this.slots[0], dist, slot)) {
+      this.#siftDown(slot, dist);
+    }
+  }
+
+  /** True when (da, sa) ranks after (db, sb): farther, or as far with a larger id. */
+  #after(da: number, sa: number, db: number, sb: number): boolean {
+    return da > db || (da === db && this.#idBySlot[sa] > this.#idBySlot[sb]);
+  }
+
+  #siftUp(at: number, slot: number, dist: number): void {
+    let i = at;
+    while (i > 0) {
+      const parent = (i - 1) >> 1;
+      if (!this.#after(dist, slot, this.dists[parent], this.slots[parent])) break;
+      this.slots[i] = this.slots[parent];
+      this.dists[i] = this.dists[parent];
+      i = parent;
+    }
+    this.slots[i] = slot;
+    this.dists[i] = dist;
+  }
+
+  /** Replaces the root with (slot, dist) and restores the heap order. */
+  #siftDown(slot: number, dist: number): void {
+    let i = 0;
+    const n = this.length;
+    for (;;) {
+      let child = 2 * i + 1;
+      if (child >= n) break;
+      const right = child + 1;
+      if (
+        right < n &&
+        this.#after(this.dists[right], this.slots[right], this.dists[child], this.slots[child])
+      ) {
+        child = right;
+      }
+      if (!this.#after(this.dists[child], this.slots[child], dist, slot)) break;
+      this.slots[i] = this.slots[child];
+      this.dists[i] = this.dists[child];
+      i = child;
+    }
+    this.slots[i] = slot;
+    this.dists[i] = dist;
+  }
+}
