@@ -1,0 +1,226 @@
+/**
+ * Service configuration: `config/default.json`, deep-merged with the JSON file named by
+ * `VECSTREAM_CONFIG`, then with a few environment overrides, validated with zod.
+ *
+ * Contract: `loadConfig()` returns a fully defaulted, validated `Config` or throws `ConfigError` whose
+ * message names the field path and what to fix (`config: collections[0].dim: expected a positive
+ * integer, got "x"`). Unknown keys are rejected, because a typo that silently falls back to a default
+ * is worse than a refusal to start.
+ */
+
+import { readFileSync } from "node:fs";
+import { fileURLToPath } from "node:url";
+import { z } from "zod";
+
+const posInt = (what = "a positive integer") =>
+  z
+    .number({ error: `expected ${what}` })
+    .int({ error: `expected ${what}` })
+    .positive({ error: `expected ${what}` });
+const nonNegInt = () =>
+  z
+    .number({ error: "expected a non-negative integer" })
+    .int({ error: "expected a non-negative integer" })
+    .nonnegative({ error: "expected a non-negative integer" });
+const nonEmpty = (what: string) =>
+  z.string({ error: `expected ${what}` }).min(1, { error: `expected ${what}` });
+
+/** Collection names appear in URLs, metric labels and directory names, so they are kept plain. */
+const collectionName = z
+  .string({ error: "expected a string" })
+  .regex(/^[A-Za-z0-9_-]{1,64}$/, { error: "expected 1-64 letters, digits, '_' or '-'" });
+
+const collectionSchema = z
+  .strictObject({
+    name: collectionName,
+    topic: nonEmpty("a Kafka topic name"),
+    dlqTopic: nonEmpty("a Kafka topic name").optional(),
+    dim: posInt(),
+    metric: z.enum(["l2", "cosine", "dot"], { error: 'expected "l2", "cosine" or "dot"' }),
+    /** HNSW `M`: links per node on upper layers (2M on layer 0). */
+    M: posInt().refine((m) => m >= 2, { error: "expected an integer >= 2" }),
+    efConstruction: posInt(),
+    /** Default `ef` for searches that do not name one. */
+    ef: posInt(),
+    /** Seed of the level generator, so a rebuilt index has the same shape. */
+    seed: nonNegInt().default(42),
+  })
+  .transform((c) => ({ ...c, dlqTopic: c.dlqTopic ?? `${c.topic}.dlq` }));
+
+const saslSchema = z
+  .strictObject({
+    mechanism: z.enum(["plain", "scram-sha-256", "scram-sha-512"], {
+      error: "expected plain or scram-sha-*",
+    }),
+    username: z.string({ error: "expected a string" }),
+    password: z.string({ error: "expected a string" }),
+  })
+  .nullable();
+
+export const configSchema = z.strictObject({
+  logLevel: z.enum(["fatal", "error", "warn", "info", "debug", "trace", "silent"], {
+    error: "expected one of fatal, error, warn, info, debug, trace, silent",
+  }),
+  kafka: z.strictObject({
+    brokers: z.array(nonEmpty("host:port"), { error: "expected an array of host:port" }).min(1, {
+      error: "expected at least one broker",
+    }),
+    clientId: nonEmpty("a client id"),
+    groupId: nonEmpty("a consumer group id"),
+    ssl: z.boolean({ error: "expected true or false" }),
+    sasl: saslSchema,
+    connectionTimeoutMs: posInt(),
+  }),
+  http: z.strictObject({
+    host: nonEmpty("a host name or address"),
+    port: nonNegInt().max(65535, { error: "expected a port from 0 to 65535" }),
+    bodyLimitBytes: posInt(),
+    apiKey: z
+      .string({ error: "expected a string or null" })
+      .min(1, { error: "expected a non-empty key" })
+      .nullable(),
+    protectMetrics: z.boolean({ error: "expected true or false" }),
+    protectHealth: z.boolean({ error: "expected true or false" }),
+  }),
+  dataDir: nonEmpty("a directory path"),
+  pipeline: z
+    .strictObject({
+      batchMaxMessages: posInt(),
+      batchMaxMs: posInt(),
+      highWaterMark: posInt(),
+      lowWaterMark: nonNegInt(),
+      applySliceMs: posInt(),
+      maxMessageBytes: posInt(),
+    })
+    .refine((p) => p.lowWaterMark < p.highWaterMark, {
+      error: "lowWaterMark must be below highWaterMark",
+      path: ["lowWaterMark"],
+    }),
+  snapshots: z.strictObject({
+    intervalMs: posInt(),
+    everyMessages: posInt(),
+    keep: posInt(),
+  }),
+  quality: z.strictObject({
+    recallProbeIntervalMs: posInt(),
+    recallProbeQueries: posInt(),
+    recallK: posInt(),
+    lidIntervalMs: posInt(),
+    lidSampleSize: posInt(),
+    lidK: posInt(),
+  }),
+  collections: z
+    .array(collectionSchema, { error: "expected an array of collections" })
+    .min(1, { error: "expected at least one collection" })
+    .refine((cs) => new Set(cs.map((c) => c.name)).size === cs.length, {
+      error: "collection names must be unique",
+    })
+    .refine((cs) => new Set(cs.map((c) => c.topic)).size === cs.length, {
+      error: "collection topics must be unique",
+    }),
+});
+
+export type Config = z.infer<typeof configSchema>;
+export type CollectionConfig = Config["collections"][number];
+
+/** A configuration that cannot be used; the message names the field. */
+export class ConfigError extends Error {
+  readonly code = "INVALID_CONFIG";
+  readonly retriable = false;
+  readonly issues: readonly { path: string; message: string }[];
+
+  constructor(issues: readonly { path: string; message: string }[]) {
+    super(issues.map((i) => `config: ${i.path}: ${i.message}`).join("\n"));
+    this.name = "ConfigError";
+    this.issues = issues;
+  }
+}
+
+const DEFAULT_FILE = fileURLToPath(new URL("../config/default.json", import.meta.url));
+
+type Json = Record<string, unknown>;
+const isPlainObject = (v: unknown): v is Json => typeof v === "object" && v !== null && !Array.isArray(v);
+
+/** Objects merge key by key; arrays and scalars from `over` replace those in `base`. */
+export function deepMerge(base: unknown, over: unknown): unknown {
+  if (!isPlainObject(base) || !isPlainObject(over)) return over === undefined ? base : over;
+  const out: Json = { ...base };
+  for (const [k, v] of Object.entries(over)) out[k] = deepMerge(base[k], v);
+  return out;
+}
+
+function readJson(path: string): unknown {
+  let text: string;
+  try {
+    text = readFileSync(path, "utf8");
+  } catch (err) {
+    throw new ConfigError([{ path: "(file)", message: `cannot read ${path}: ${(err as Error).message}` }]);
+  }
+  try {
+    return JSON.parse(text);
+  } catch (err) {
+    throw new ConfigError([
+      { path: "(file)", message: `${path} is not valid JSON: ${(err as Error).message}` },
+    ]);
+  }
+}
+
+/** Renders a zod path the way a person writes it: `collections[0].dim`. */
+function formatPath(path: readonly PropertyKey[]): string {
+  let out = "";
+  for (const p of path) out += typeof p === "number" ? `[${p}]` : out === "" ? String(p) : `.${String(p)}`;
+  return out === "" ? "(root)" : out;
+}
+
+function valueAt(input: unknown, path: readonly PropertyKey[]): unknown {
+  let v: unknown = input;
+  for (const p of path) v = isPlainObject(v) || Array.isArray(v) ? (v as Json)[p as string] : undefined;
+  return v;
+}
+
+/** Validates an already merged object; exported so tests can check each field without files. */
+export function parseConfig(input: unknown): Config {
+  const result = configSchema.safeParse(input);
+  if (result.success) return result.data;
+  const issues = result.error.issues.map((issue) => {
+    if (issue.code === "unrecognized_keys") {
+      const keys = issue.keys.map((k) => formatPath([...issue.path, k]));
+      return { path: keys.join(", "), message: "unknown key (check the spelling)" };
+    }
+    const value = valueAt(input, issue.path);
+    const got = value === undefined ? "nothing" : JSON.stringify(value);
+    return { path: formatPath(issue.path), message: `${issue.message}, got ${got}` };
+  });
+  throw new ConfigError(issues);
+}
+
+const intFromEnv = (value: string): number | string => (/^\d+$/.test(value) ? Number(value) : value);
+
+/** Applies the documented `VECSTREAM_*` overrides on top of the merged files. */
+export function applyEnv(config: unknown, env: NodeJS.ProcessEnv): unknown {
+  const over: Json = {};
+  const set = (path: string[], value: unknown) => {
+    let node = over;
+    for (const p of path.slice(0, -1)) node = (node[p] ??= {}) as Json;
+    node[path[path.length - 1]] = value;
+  };
+  if (env.VECSTREAM_BROKERS)
+    set(
+      ["kafka", "brokers"],
+      env.VECSTREAM_BROKERS.split(",").map((b) => b.trim()),
+    );
+  if (env.VECSTREAM_PORT) set(["http", "port"], intFromEnv(env.VECSTREAM_PORT));
+  if (env.VECSTREAM_HOST) set(["http", "host"], env.VECSTREAM_HOST);
+  if (env.VECSTREAM_DATA_DIR) set(["dataDir"], env.VECSTREAM_DATA_DIR);
+  if (env.VECSTREAM_GROUP_ID) set(["kafka", "groupId"], env.VECSTREAM_GROUP_ID);
+  if (env.VECSTREAM_API_KEY) set(["http", "apiKey"], env.VECSTREAM_API_KEY);
+  if (env.VECSTREAM_LOG_LEVEL) set(["logLevel"], env.VECSTREAM_LOG_LEVEL);
+  return deepMerge(config, over);
+}
+
+/** Reads default.json, the optional `VECSTREAM_CONFIG` file and the environment, then validates. */
+export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
+  let merged = readJson(DEFAULT_FILE);
+  if (env.VECSTREAM_CONFIG) merged = deepMerge(merged, readJson(env.VECSTREAM_CONFIG));
+  return parseConfig(applyEnv(merged, env));
+}
