@@ -148,7 +148,14 @@ describe("Collection", () => {
       applySliceMs: 4,
       onRejected: (op) => rejected.push(op.id),
     });
-    const bad: MutationOp = { ...up("bad", 0, 0, 0, 0), vector: new Float32Array([1, 2, 3]) };
+    const bad: MutationOp = {
+      kind: "upsert",
+      id: "bad",
+      vector: new Float32Array([1, 2, 3]),
+      partition: 0,
+      offset: 0,
+      timestampMs: 0,
+    };
     await collection.apply([bad, up("good", 1, 1, 0, 1)]);
     expect(rejected).toEqual(["bad"]);
     expect(collection.get("good")).toBeDefined();
