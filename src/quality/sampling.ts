@@ -1,0 +1,112 @@
+/**
+ * Where quality probes get their sample queries: recent search vectors, or live points of the index.
+ *
+ * Contract: `QueryRing` keeps copies of the last `capacity` query vectors a collection served (O(1)
+ * per record, so feeding it from the search path costs a copy of one vector). `sampleLivePoints`
+ * draws a uniform sample of live ids by reservoir sampling (Vitter's Algorithm R) over one lazy walk
+ * of `ids()`, cut into slices like the exact scan, so it never materialises the id set.
+ * `pickProbeQueries` prefers recent searches (they are what users actually ask) and tops up with
+ * live points when too few searches were seen; a live-point query carries its own id as `excludeId`,
+ * so that neither the index's answer nor the exact answer counts the point as its own neighbour.
+ * All randomness comes from a caller-provided seeded source.
+ */
+
+import type { SeededRandom } from "../index/random.js";
+import type { VectorIndex } from "../index/types.js";
+import type { ScanBudget, ScanQuery } from "./exact-scan.js";
+import { ScanAbortedError, yieldWithSetImmediate } from "./exact-scan.js";
+
+/** A fixed-size ring of the most recent query vectors of one collection. */
+export class QueryRing {
+  readonly capacity: number;
+  readonly #slots: Float32Array[] = [];
+  #next = 0;
+
+  constructor(capacity: number) {
+    if (!Number.isInteger(capacity) || capacity < 1) {
+      throw new RangeError(`QueryRing capacity must be a positive integer, got ${capacity}`);
+    }
+    this.capacity = capacity;
+  }
+
+  /** Stores a copy (the caller's array may be reused or mutated after the search returns). */
+  record(vector: ArrayLike<number>): void {
+    const copy = Float32Array.from(vector);
+    if (this.#slots.length < this.capacity) this.#slots.push(copy);
+    else this.#slots[this.#next] = copy;
+    this.#next = (this.#next + 1) % this.capacity;
+  }
+
+  get size(): number {
+    return this.#slots.length;
+  }
+
+  /** Up to `n` distinct stored vectors chosen uniformly at random. */
+  sample(n: number, random: SeededRandom): Float32Array[] {
+    return choose(this.#slots, n, random);
+  }
+}
+
+/** `n` distinct elements of `items` chosen uniformly (a partial Fisher-Yates shuffle on a copy). */
+function choose<T>(items: readonly T[], n: number, random: SeededRandom): T[] {
+  const pool = items.slice();
+  const take = Math.min(n, pool.length);
+  for (let i = 0; i < take; i++) {
+    const j = i + random.nextInt(pool.length - i);
+    [pool[i], pool[j]] = [pool[j], pool[i]];
+  }
+  return pool.slice(0, take);
+}
+
+/** Up to `n` live ids drawn uniformly at random, without replacement, in cooperative slices. */
+export async function sampleLivePoints(
+  index: VectorIndex,
+  n: number,
+  random: SeededRandom,
+  budget: ScanBudget = {},
+): Promise<string[]> {
+  const reservoir: string[] = [];
+  if (n <= 0) return reservoir;
+  // Walking ids costs far less than a distance, so slices here are counted in ids, 16 times larger.
+  const perSlice = (budget.maxVectorsPerSlice ?? 4096) * 16;
+  const yieldToLoop = budget.yieldToLoop ?? yieldWithSetImmediate;
+  const iterator = index.ids();
+  let seen = 0;
+  for (;;) {
+    if (budget.isAborted?.()) throw new ScanAbortedError();
+    for (let i = 0; i < perSlice; i++) {
+      const next = iterator.next();
+      if (next.done) return reservoir;
+      seen++;
+      if (reservoir.length < n) reservoir.push(next.value);
+      else {
+        const j = random.nextInt(seen);
+        if (j < n) reservoir[j] = next.value;
+      }
+    }
+    await yieldToLoop();
+  }
+}
+
+/**
+ * `n` probe queries: recent searches first (chosen at random from the ring), then live points. Live
+ * ids whose vector vanished before it was read (deleted meanwhile) are dropped, so the result may be
+ * shorter than `n` on a collection that is being emptied.
+ */
+export async function pickProbeQueries(
+  index: VectorIndex,
+  ring: QueryRing | undefined,
+  n: number,
+  random: SeededRandom,
+  budget: ScanBudget = {},
+): Promise<ScanQuery[]> {
+  const queries: ScanQuery[] = (ring?.sample(n, random) ?? [])
+    .filter((v) => v.length === index.dim)
+    .map((vector) => ({ vector }));
+  if (queries.length >= n) return queries;
+  for (const id of await sampleLivePoints(index, n - queries.length, random, budget)) {
+    const vector = index.getVector(id);
+    if (vector !== undefined) queries.push({ vector: Float32Array.from(vector), excludeId: id });
+  }
+  return queries;
+}
