@@ -1,0 +1,13 @@
+/**
+ * What the HTTP layer sees of the running service: the collections and where each stands.
+ * Kept as an interface so routes can be tested with a hand-built view, without Kafka.
+ */
+
+import type { Collection } from "../collection.js";
+
+export type CollectionStatus = "loading_snapshot" | "catching_up" | "ready";
+
+export interface ServiceView {
+  readonly collections: ReadonlyMap<string, Collection>;
+  status(name: string): CollectionStatus;
+}
