@@ -4,13 +4,15 @@
  * 127.0.0.1 only; production points vecstream at a real Kafka cluster.
  *
  * Contract:
- *   dev-broker [--brokers N] [--replication R] [--topic NAME:PARTITIONS]...
+ *   dev-broker [--brokers N] [--replication R] [--topic NAME:PARTITIONS]... [--ignore-stdin]
  *   - Creates the mock cluster and the topics, then prints exactly one line to stdout,
  *     "BOOTSTRAP host:port[,host:port...]", and flushes. Everything else it logs goes to stderr.
  *   - Reads commands from stdin, one per line, and answers each with one line on stdout that starts
  *     with "OK" or "ERR <reason>" (see `help`).
  *   - Exits 0, destroying the cluster, on end of input, `quit`, SIGTERM or SIGINT. Because end of
  *     input stops it, a parent that dies (closing the pipe) never leaves it orphaned.
+ *   - With --ignore-stdin it takes no commands and runs until SIGTERM/SIGINT, for shell scripts that
+ *     start it in the background (where stdin is /dev/null and would end at once).
  *
  * Broker ids run from 1 to N. The mock cluster chooses ephemeral ports itself: 2.0.2 has no API to fix
  * them, so there is no --port option.
@@ -297,16 +299,23 @@ static void command_loop(rd_kafka_mock_cluster_t *mc, int replication) {
   }
 }
 
+/* --ignore-stdin: no commands, just wait for a signal. */
+static void wait_for_signal(void) {
+  while (!stop_requested) poll(NULL, 0, 200);
+}
+
 static void usage(FILE *out) {
   fprintf(out,
-          "usage: dev-broker [--brokers N] [--replication R] [--topic NAME:PARTITIONS]...\n"
+          "usage: dev-broker [--brokers N] [--replication R] [--topic NAME:PARTITIONS]... [--ignore-stdin]\n"
           "Starts librdkafka's mock Kafka cluster on 127.0.0.1, prints 'BOOTSTRAP host:port,...',\n"
-          "then reads commands on stdin ('help' lists them). Exits on end of input, quit, SIGTERM.\n");
+          "then reads commands on stdin ('help' lists them). Exits on end of input, quit, SIGTERM.\n"
+          "--ignore-stdin: take no commands and run until SIGTERM or SIGINT.\n");
 }
 
 struct options {
   long brokers;
   long replication; /* 0: min(brokers, 3) */
+  int ignore_stdin;
   int topic_count;
   char *topics[256];
 };
@@ -324,6 +333,8 @@ static int parse_options(int argc, char **argv, struct options *o) {
       i++;
     } else if (strcmp(a, "--topic") == 0 && val && strchr(val, ':') != NULL && o->topic_count < 256) {
       o->topics[o->topic_count++] = argv[++i];
+    } else if (strcmp(a, "--ignore-stdin") == 0) {
+      o->ignore_stdin = 1;
     } else if (strcmp(a, "--port") == 0) {
       fprintf(stderr, "dev-broker: --port is not supported: librdkafka 2.0.2's mock cluster always "
                       "listens on ephemeral ports; read them from the BOOTSTRAP line\n");
@@ -404,8 +415,12 @@ int main(int argc, char **argv) {
   } else {
     fprintf(stdout, "BOOTSTRAP %s\n", rd_kafka_mock_cluster_bootstraps(mc));
     fflush(stdout);
-    fprintf(stderr, "dev-broker: %ld broker(s) ready; commands on stdin ('help')\n", opts.brokers);
-    command_loop(mc, (int)opts.replication);
+    fprintf(stderr, "dev-broker: %ld broker(s) ready; %s\n", opts.brokers,
+            opts.ignore_stdin ? "stop with SIGTERM or SIGINT" : "commands on stdin ('help')");
+    if (opts.ignore_stdin)
+      wait_for_signal();
+    else
+      command_loop(mc, (int)opts.replication);
     fprintf(stderr, "dev-broker: stopping\n");
   }
   rd_kafka_mock_cluster_destroy(mc);

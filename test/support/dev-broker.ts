@@ -1,0 +1,308 @@
+/**
+ * Test and demo harness for the dev broker (`tools/dev-broker`): librdkafka's mock Kafka cluster on
+ * 127.0.0.1, driven over a line protocol on its standard input.
+ *
+ * Contract:
+ * - `startDevBroker()` builds the binary with make when it is missing or older than its source, spawns
+ *   it, and resolves once it prints its `BOOTSTRAP` line; it rejects with a `DevBrokerError` (stderr
+ *   included) if the broker exits first or does not get ready within `startTimeoutMs`.
+ * - Commands are answered in order, one line each; `command()` resolves with the text after `OK` and
+ *   rejects with `DEV_BROKER_COMMAND_FAILED` on `ERR`.
+ * - `stop()` ends the broker (SIGTERM, then SIGKILL if it lingers) and is idempotent. A broker is never
+ *   left orphaned: this module kills every live broker when the Node process exits, and the broker
+ *   itself exits when its stdin closes, which covers a parent that is killed outright.
+ * - Nothing is written to disk except the binary under `tools/dev-broker/build/`.
+ */
+import { spawn, spawnSync } from "node:child_process";
+import type { ChildProcessWithoutNullStreams } from "node:child_process";
+import { existsSync, statSync } from "node:fs";
+import { createInterface } from "node:readline";
+import { fileURLToPath } from "node:url";
+
+const TOOL_DIR = fileURLToPath(new URL("../../tools/dev-broker/", import.meta.url));
+const SOURCE = `${TOOL_DIR}dev-broker.c`;
+/** Where `make -C tools/dev-broker` puts the broker binary. */
+export const DEV_BROKER_BINARY = `${TOOL_DIR}build/dev-broker`;
+const STDERR_KEEP_CHARS = 16_384;
+
+export type DevBrokerErrorCode =
+  | "DEV_BROKER_UNAVAILABLE"
+  | "DEV_BROKER_START_TIMEOUT"
+  | "DEV_BROKER_EXITED"
+  | "DEV_BROKER_COMMAND_FAILED"
+  | "DEV_BROKER_COMMAND_TIMEOUT";
+
+export class DevBrokerError extends Error {
+  constructor(
+    readonly code: DevBrokerErrorCode,
+    message: string,
+  ) {
+    super(message);
+    this.name = "DevBrokerError";
+  }
+}
+
+export interface DevBrokerTopic {
+  name: string;
+  partitions: number;
+}
+
+export interface DevBrokerOptions {
+  topics?: readonly DevBrokerTopic[];
+  /** Number of mock brokers, ids 1..brokers (default 1). */
+  brokers?: number;
+  /** Replication factor of created topics (the broker defaults to min(brokers, 3)). */
+  replication?: number;
+  startTimeoutMs?: number;
+  commandTimeoutMs?: number;
+  /** Copy the broker's stderr to this process's stderr (also on with DEV_BROKER_VERBOSE=1). */
+  verbose?: boolean;
+}
+
+/** Protocol request names the broker accepts for error injection; numbers work for any ApiKey. */
+export type KafkaApiName =
+  | "Produce"
+  | "Fetch"
+  | "ListOffsets"
+  | "Metadata"
+  | "OffsetCommit"
+  | "OffsetFetch"
+  | "FindCoordinator"
+  | "JoinGroup"
+  | "Heartbeat"
+  | "LeaveGroup"
+  | "SyncGroup"
+  | "ApiVersions"
+  | "InitProducerId";
+
+export interface DevBroker {
+  /** `host:port` of every mock broker, in broker-id order. */
+  readonly bootstrap: string[];
+  readonly pid: number;
+  /** Sends one command line and resolves with the text after `OK`. */
+  command(line: string): Promise<string>;
+  createTopic(name: string, partitions: number): Promise<void>;
+  brokerDown(brokerId: number): Promise<void>;
+  brokerUp(brokerId: number): Promise<void>;
+  /** Delays every response of a broker by `ms`. */
+  setRtt(brokerId: number, ms: number): Promise<void>;
+  setLeader(topic: string, partition: number, brokerId: number): Promise<void>;
+  /**
+   * Fails the next `count` requests of `api`, cluster-wide, with `code`: a Kafka error name such as
+   * `NOT_LEADER_FOR_PARTITION`, `_TRANSPORT` (drop the connection), or a number. Count 0 clears.
+   */
+  pushRequestErrors(api: KafkaApiName | number, count: number, code: string | number): Promise<void>;
+  /** What the broker has written to stderr so far (the last 16 KiB). */
+  stderr(): string;
+  stop(): Promise<void>;
+}
+
+let availability: { available: boolean; reason: string } | undefined;
+
+/**
+ * Builds the broker when needed and says whether it can run; the answer is computed once per process.
+ * `devBrokerUnavailableReason()` says why not, for a skip or failure message.
+ */
+export function isDevBrokerAvailable(): boolean {
+  availability ??= checkAvailability();
+  return availability.available;
+}
+
+export function devBrokerUnavailableReason(): string {
+  isDevBrokerAvailable();
+  return availability?.reason ?? "";
+}
+
+function checkAvailability(): { available: boolean; reason: string } {
+  const stale =
+    !existsSync(DEV_BROKER_BINARY) || statSync(SOURCE).mtimeMs > statSync(DEV_BROKER_BINARY).mtimeMs;
+  if (!stale) return { available: true, reason: "" };
+  const make = spawnSync("make", ["-s", "-C", TOOL_DIR], { encoding: "utf8", timeout: 120_000 });
+  if (make.status === 0 && existsSync(DEV_BROKER_BINARY)) return { available: true, reason: "" };
+  const output = `${make.error?.message ?? ""}${make.stdout ?? ""}${make.stderr ?? ""}`.trim();
+  return {
+    available: false,
+    reason:
+      `the dev broker could not be built (make -C tools/dev-broker: ${output || `exit ${make.status}`}); ` +
+      "run `bash scripts/setup.sh` as root to install gcc, make and librdkafka-dev",
+  };
+}
+
+const liveBrokers = new Set<ChildProcessWithoutNullStreams>();
+let exitHookInstalled = false;
+
+/** Kills every live broker when this process exits; 'exit' handlers must be synchronous. */
+function installExitHook(): void {
+  if (exitHookInstalled) return;
+  exitHookInstalled = true;
+  process.once("exit", () => {
+    for (const child of liveBrokers) child.kill("SIGKILL");
+  });
+}
+
+interface PendingReply {
+  resolve(text: string): void;
+  reject(error: Error): void;
+  settled: boolean;
+}
+
+export async function startDevBroker(options: DevBrokerOptions = {}): Promise<DevBroker> {
+  if (!isDevBrokerAvailable())
+    throw new DevBrokerError("DEV_BROKER_UNAVAILABLE", devBrokerUnavailableReason());
+  const args = ["--brokers", String(options.brokers ?? 1)];
+  if (options.replication !== undefined) args.push("--replication", String(options.replication));
+  for (const topic of options.topics ?? []) args.push("--topic", `${topic.name}:${topic.partitions}`);
+
+  const child = spawn(DEV_BROKER_BINARY, args, { stdio: ["pipe", "pipe", "pipe"] });
+  installExitHook();
+  liveBrokers.add(child);
+  const exited = new Promise<number | null>((resolve) => {
+    child.once("exit", (code) => {
+      liveBrokers.delete(child);
+      resolve(code);
+    });
+  });
+  child.stdin.on("error", () => {}); // EPIPE after the broker died is reported through 'exit' instead
+  let stderrTail = "";
+  const verbose = options.verbose ?? process.env.DEV_BROKER_VERBOSE === "1";
+  child.stderr.setEncoding("utf8").on("data", (chunk: string) => {
+    stderrTail = (stderrTail + chunk).slice(-STDERR_KEEP_CHARS);
+    if (verbose) process.stderr.write(chunk);
+  });
+  const replies = new ReplyQueue();
+  const bootstrap = await readBootstrap(child, exited, () => stderrTail, options.startTimeoutMs ?? 10_000);
+  void exited.then((code) => replies.failAll(`the dev broker exited (code ${code})`));
+  createInterface({ input: child.stdout }).on("line", (line) => replies.deliver(line));
+
+  const commandTimeoutMs = options.commandTimeoutMs ?? 10_000;
+  const command = (line: string): Promise<string> => {
+    if (/[\r\n]/.test(line))
+      return Promise.reject(new DevBrokerError("DEV_BROKER_COMMAND_FAILED", "one line only"));
+    if (child.exitCode !== null || child.signalCode !== null) {
+      return Promise.reject(
+        new DevBrokerError("DEV_BROKER_EXITED", `the dev broker has exited; cannot run ${line}`),
+      );
+    }
+    const reply = replies.expect(line, commandTimeoutMs);
+    child.stdin.write(`${line}\n`);
+    return reply;
+  };
+  const run = async (line: string): Promise<void> => {
+    await command(line);
+  };
+  return {
+    bootstrap,
+    pid: child.pid ?? -1,
+    command,
+    createTopic: (name, partitions) => run(`topic ${name} ${partitions}`),
+    brokerDown: (id) => run(`down ${id}`),
+    brokerUp: (id) => run(`up ${id}`),
+    setRtt: (id, ms) => run(`rtt ${id} ${ms}`),
+    setLeader: (topic, partition, id) => run(`leader ${topic} ${partition} ${id}`),
+    pushRequestErrors: (api, count, code) => run(`errors ${api} ${count} ${code}`),
+    stderr: () => stderrTail,
+    stop: () => stopChild(child, exited),
+  };
+}
+
+/** Waits for the `BOOTSTRAP host:port,...` line, racing the broker's exit and a timeout. */
+function readBootstrap(
+  child: ChildProcessWithoutNullStreams,
+  exited: Promise<number | null>,
+  stderr: () => string,
+  timeoutMs: number,
+): Promise<string[]> {
+  return new Promise<string[]>((resolve, reject) => {
+    let done = false;
+    const fail = (code: DevBrokerErrorCode, why: string): void => {
+      if (done) return;
+      done = true;
+      clearTimeout(timer);
+      child.stdout.off("data", onData);
+      child.kill("SIGKILL");
+      reject(new DevBrokerError(code, `${why}; its stderr:\n${stderr() || "(empty)"}`));
+    };
+    const timer = setTimeout(
+      () =>
+        fail("DEV_BROKER_START_TIMEOUT", `the dev broker printed no BOOTSTRAP line within ${timeoutMs} ms`),
+      timeoutMs,
+    );
+    let buffered = "";
+    // Reads raw chunks rather than through readline so no line after BOOTSTRAP is consumed here.
+    const onData = (chunk: Buffer): void => {
+      buffered += chunk.toString("utf8");
+      const newline = buffered.indexOf("\n");
+      if (newline < 0 || done) return;
+      clearTimeout(timer);
+      child.stdout.off("data", onData);
+      child.stdout.pause();
+      const first = buffered.slice(0, newline);
+      const rest = buffered.slice(newline + 1);
+      if (rest.length > 0) child.stdout.unshift(Buffer.from(rest, "utf8"));
+      const match = /^BOOTSTRAP (\S+)$/.exec(first);
+      if (!match) {
+        fail("DEV_BROKER_EXITED", `the dev broker printed '${first}' instead of a BOOTSTRAP line`);
+        return;
+      }
+      done = true;
+      resolve(match[1].split(","));
+    };
+    child.stdout.on("data", onData);
+    void exited.then((code) =>
+      fail("DEV_BROKER_EXITED", `the dev broker exited with code ${code} before it was ready`),
+    );
+  });
+}
+
+/**
+ * Matches reply lines to commands in order. A command that times out keeps its place in the queue, so
+ * its late reply is discarded instead of being taken as the answer to the next command.
+ */
+class ReplyQueue {
+  readonly #pending: PendingReply[] = [];
+
+  expect(line: string, timeoutMs: number): Promise<string> {
+    return new Promise<string>((resolve, reject) => {
+      const timer = setTimeout(() => {
+        entry.reject(
+          new DevBrokerError("DEV_BROKER_COMMAND_TIMEOUT", `no reply to '${line}' in ${timeoutMs} ms`),
+        );
+      }, timeoutMs);
+      const settle = (): boolean => {
+        if (entry.settled) return false;
+        entry.settled = true;
+        clearTimeout(timer);
+        return true;
+      };
+      const entry: PendingReply = {
+        settled: false,
+        resolve: (text) => settle() && resolve(text),
+        reject: (error) => settle() && reject(error),
+      };
+      this.#pending.push(entry);
+    });
+  }
+
+  deliver(reply: string): void {
+    const entry = this.#pending.shift();
+    if (entry === undefined) return; // nothing asked: not a reply (the broker only answers commands)
+    if (reply === "OK" || reply.startsWith("OK ")) entry.resolve(reply.slice(3));
+    else entry.reject(new DevBrokerError("DEV_BROKER_COMMAND_FAILED", reply.replace(/^ERR /, "")));
+  }
+
+  failAll(why: string): void {
+    for (const entry of this.#pending.splice(0)) entry.reject(new DevBrokerError("DEV_BROKER_EXITED", why));
+  }
+}
+
+/** SIGTERM, and SIGKILL if the broker has not exited 5 s later; resolves once it is gone. */
+async function stopChild(
+  child: ChildProcessWithoutNullStreams,
+  exited: Promise<number | null>,
+): Promise<void> {
+  if (child.exitCode !== null || child.signalCode !== null) return;
+  child.kill("SIGTERM");
+  const killer = setTimeout(() => child.kill("SIGKILL"), 5_000);
+  await exited;
+  clearTimeout(killer);
+}
