@@ -1,0 +1,173 @@
+/**
+ * `npm run bench:distance`: JS typed-array distance kernels against the WASM SIMD ones, per distance.
+ *
+ * Contract: runs `worker.ts` once per (metric, dim, variant) in a fresh process, one at a time (the box
+ * is shared: never in parallel), checks that every variant summed the same distances (so a fast but
+ * wrong kernel cannot win), prints Markdown tables of ns per distance with the speedup against the
+ * production kernel (`js-unroll4`), and writes everything, raw samples included, to
+ * `bench/results/distance.json`.
+ *
+ *   npm run bench:distance                    dims 25,128,768; 100k vectors; metrics l2,cosine
+ *   npm run bench:distance -- --quick         dims 25,128; 20k vectors; fewer, shorter repetitions
+ *   npm run bench:distance -- --dims 128,1536 --metrics l2 --variants js-unroll4,wasm-pair
+ */
+
+import { spawnSync } from "node:child_process";
+import { mkdirSync, writeFileSync } from "node:fs";
+import { cpus, loadavg } from "node:os";
+import { fileURLToPath } from "node:url";
+import { parseArgs } from "node:util";
+
+import type { Metric } from "../../src/index/types.js";
+import { VARIANTS } from "./worker.js";
+import type { Pattern, Variant, WorkerResult } from "./worker.js";
+
+const WORKER = fileURLToPath(new URL("./worker.ts", import.meta.url));
+/** Workers resolve `--import tsx` from the repository root, wherever the runner was started. */
+const ROOT = fileURLToPath(new URL("../../", import.meta.url));
+const RESULTS = fileURLToPath(new URL("../results/distance.json", import.meta.url));
+const BASELINE: Variant = "js-unroll4";
+/** Float32 sums (WASM lanes, fround) drift from float64 ones by ~1e-6 per distance; 1e-4 flags bugs. */
+const CHECKSUM_TOLERANCE = 1e-4;
+
+const DESCRIPTIONS: Record<Variant, string> = {
+  "js-unroll4": "(a) production JS kernel, unrolled by 4, over a Float32Array slab",
+  "js-unroll8": "(b) JS unrolled by 8",
+  "js-fround": "(b) JS with Math.fround (float32 arithmetic)",
+  "js-views": "(b) JS over per-slot subarray views, no offsets",
+  "wasm-pair": "(c) WASM SIMD, one call per pair via WasmVectorSlab.queryDistance",
+  "wasm-pair-raw": "(c) WASM SIMD, one call per pair to the raw export",
+  "wasm-batch-16": "(d) WASM SIMD, one call per 16 candidates (gather + read back included)",
+  "wasm-batch-64": "(d) WASM SIMD, one call per 64 candidates (gather + read back included)",
+};
+
+export interface Cell {
+  variant: Variant;
+  metric: Metric;
+  dim: number;
+  pattern: Pattern;
+  nsPerDistance: number;
+  speedupVsBaseline: number;
+  samples: number[];
+  checksum: number;
+}
+
+interface Options {
+  dims: number[];
+  metrics: Metric[];
+  variants: Variant[];
+  vectors: number;
+  reps: number;
+  minMs: number;
+}
+
+function options(): Options {
+  const { values } = parseArgs({
+    options: {
+      quick: { type: "boolean", default: false },
+      dims: { type: "string" },
+      metrics: { type: "string", default: "l2,cosine" },
+      variants: { type: "string", default: VARIANTS.join(",") },
+      vectors: { type: "string" },
+    },
+  });
+  const variants = values.variants.split(",") as Variant[];
+  const unknown = variants.filter((v) => !VARIANTS.includes(v));
+  if (unknown.length > 0) throw new Error(`unknown variants ${unknown.join(", ")}`);
+  if (!variants.includes(BASELINE)) variants.unshift(BASELINE);
+  return {
+    dims: (values.dims ?? (values.quick ? "25,128" : "25,128,768")).split(",").map(Number),
+    metrics: values.metrics.split(",") as Metric[],
+    variants,
+    vectors: Number(values.vectors ?? (values.quick ? 20_000 : 100_000)),
+    reps: values.quick ? 3 : 7,
+    minMs: values.quick ? 15 : 40,
+  };
+}
+
+function runWorker(variant: Variant, metric: Metric, dim: number, opts: Options): WorkerResult {
+  const args = ["--import", "tsx", WORKER, "--variant", variant, "--metric", metric, "--dim", String(dim)];
+  args.push("--vectors", String(opts.vectors), "--reps", String(opts.reps), "--min-ms", String(opts.minMs));
+  const child = spawnSync(process.execPath, args, { cwd: ROOT, encoding: "utf8", maxBuffer: 1 << 24 });
+  if (child.status !== 0) throw new Error(`worker ${variant} ${metric} d=${dim} failed:\n${child.stderr}`);
+  return JSON.parse(child.stdout.trim().split("\n").pop() ?? "") as WorkerResult;
+}
+
+/** Runs every variant for one (metric, dim), checks their checksums agree, and derives speedups. */
+function runGroup(metric: Metric, dim: number, opts: Options): Cell[] {
+  const results = opts.variants.map((variant) => {
+    process.stderr.write(`  ${metric} d=${dim} ${variant}\n`);
+    return runWorker(variant, metric, dim, opts);
+  });
+  const baseline = results.find((r) => r.variant === BASELINE);
+  if (baseline === undefined) throw new Error("the baseline variant did not run");
+  return results.flatMap((r) =>
+    r.results.map((p) => {
+      const ref = baseline.results.find((b) => b.pattern === p.pattern);
+      if (ref === undefined) throw new Error(`baseline has no ${p.pattern} result`);
+      const drift = Math.abs(p.checksum - ref.checksum) / Math.max(1, Math.abs(ref.checksum));
+      if (drift > CHECKSUM_TOLERANCE) {
+        throw new Error(
+          `${r.variant} ${metric} d=${dim} ${p.pattern}: checksum ${p.checksum} != ${ref.checksum}`,
+        );
+      }
+      return {
+        variant: r.variant,
+        metric,
+        dim,
+        ...p,
+        speedupVsBaseline: ref.nsPerDistance / p.nsPerDistance,
+      };
+    }),
+  );
+}
+
+/** One Markdown table per metric: a row per variant, a column per (dim, pattern). */
+export function markdownTables(cells: Cell[], opts: Pick<Options, "dims" | "metrics" | "variants">): string {
+  const patterns: Pattern[] = ["random", "sequential"];
+  const columns = opts.dims.flatMap((dim) => patterns.map((pattern) => ({ dim, pattern })));
+  const lines: string[] = [];
+  for (const metric of opts.metrics) {
+    lines.push(`### ${metric}: ns per distance (speedup vs ${BASELINE})`, "");
+    lines.push(`| variant | ${columns.map((c) => `d=${c.dim} ${c.pattern}`).join(" | ")} |`);
+    lines.push(`|---|${columns.map(() => "---:").join("|")}|`);
+    for (const variant of opts.variants) {
+      const row = columns.map((c) => {
+        const cell = cells.find(
+          (x) => x.variant === variant && x.metric === metric && x.dim === c.dim && x.pattern === c.pattern,
+        );
+        return cell === undefined
+          ? "-"
+          : `${cell.nsPerDistance.toFixed(1)} (${cell.speedupVsBaseline.toFixed(2)}x)`;
+      });
+      lines.push(`| ${variant} | ${row.join(" | ")} |`);
+    }
+    lines.push("");
+  }
+  lines.push(...opts.variants.map((v) => `- \`${v}\`: ${DESCRIPTIONS[v]}`));
+  return lines.join("\n");
+}
+
+function main(): void {
+  const opts = options();
+  const startLoad = loadavg();
+  const startedAt = new Date().toISOString();
+  process.stderr.write(`distance bench: ${opts.vectors} vectors, dims ${opts.dims.join(",")}\n`);
+  const cells = opts.metrics.flatMap((metric) => opts.dims.flatMap((dim) => runGroup(metric, dim, opts)));
+  const table = markdownTables(cells, opts);
+  console.log(`## Distance kernels: ${opts.vectors} vectors per slab, Node ${process.version}\n`);
+  console.log(table);
+  mkdirSync(fileURLToPath(new URL("../results/", import.meta.url)), { recursive: true });
+  const machine = {
+    cpu: cpus()[0]?.model,
+    cores: cpus().length,
+    loadavgStart: startLoad,
+    loadavgEnd: loadavg(),
+  };
+  const node = { version: process.version, v8: process.versions.v8 };
+  const report = { startedAt, finishedAt: new Date().toISOString(), node, machine, opts, cells };
+  writeFileSync(RESULTS, `${JSON.stringify(report, null, 2)}\n`);
+  console.log(`\nwrote ${RESULTS}`);
+}
+
+if (process.argv[1] === fileURLToPath(import.meta.url)) main();
