@@ -1,0 +1,196 @@
+/**
+ * `HnswIndex`: a Hierarchical Navigable Small World graph (Malkov & Yashunin, 2016/2018) implementing
+ * `VectorIndex`, correct under streaming upserts and deletes.
+ *
+ * Contract:
+ * - Single writer, synchronous readers: every method runs to completion on the calling thread, so a
+ *   search never observes a half-applied mutation. A search `filter` must not call back into the index.
+ * - `upsert` of a new id inserts (Algorithm 1). `upsert` of an existing id with the same vector is a
+ *   no-op (idempotent); with a new vector it is a delete followed by an insert into a fresh slot, so no
+ *   link ever stands for the old vector.
+ * - `delete` tombstones at once (the id vanishes from results and maps); when tombstones reach
+ *   `CONSOLIDATION_RATIO` of the slots in use, the graph is repaired and the slots reclaimed in one batch
+ *   (see hnsw-repair.ts). `consolidateDeletes()` forces that pass.
+ * - Inputs are checked with validation.ts; failures throw `IndexError`.
+ */
+
+import { kernelFor, reportedDistance } from "./distance.js";
+import { IndexError } from "./errors.js";
+import type { HnswInternals } from "./hnsw-graph.js";
+import { HnswGraph } from "./hnsw-graph.js";
+import { insertNode } from "./hnsw-insert.js";
+import { NeighborScratch } from "./hnsw-neighbors.js";
+import type { HnswParams } from "./hnsw-params.js";
+import { drawLevel, levelMultiplier, resolveParams } from "./hnsw-params.js";
+import { consolidateDeletes, markDeleted } from "./hnsw-repair.js";
+import { restoreGraph } from "./hnsw-restore.js";
+import { SearchContext, greedyDescent, searchLayer } from "./hnsw-search.js";
+import { SeededRandom } from "./random.js";
+import type { IndexStats, Metric, SearchHit, SearchOptions, VectorIndex } from "./types.js";
+import { checkEf, checkId, checkK, checkVector } from "./validation.js";
+
+export type { HnswParams } from "./hnsw-params.js";
+export type { HnswInternals } from "./hnsw-graph.js";
+
+/**
+ * Fraction of used slots that may be tombstones before a consolidation pass runs. A pass touches
+ * nearly every node, so larger batches amortise it better; smaller ones keep fewer dead nodes routing.
+ */
+export const CONSOLIDATION_RATIO = 0.1;
+
+/** Set only while `fromInternals` constructs, so the public constructor keeps its one-argument shape. */
+let restoredGraph: HnswGraph | undefined;
+
+export class HnswIndex implements VectorIndex {
+  readonly params: Required<HnswParams>;
+  readonly #graph: HnswGraph;
+  readonly #ctx: SearchContext;
+  readonly #scratch = new NeighborScratch();
+  readonly #rng: SeededRandom;
+  readonly #mL: number;
+  readonly #vectorBuf: Float32Array;
+  readonly #queryBuf: Float32Array;
+  #searching = false;
+
+  constructor(params: HnswParams) {
+    this.params = resolveParams(params);
+    const { dim, metric, M, seed, initialCapacity } = this.params;
+    this.#graph = restoredGraph ?? new HnswGraph(dim, M, kernelFor(metric), initialCapacity);
+    restoredGraph = undefined;
+    this.#ctx = new SearchContext(this.#graph.capacity);
+    this.#rng = new SeededRandom(seed);
+    this.#mL = levelMultiplier(M);
+    this.#vectorBuf = new Float32Array(dim);
+    this.#queryBuf = new Float32Array(dim);
+  }
+
+  /** Restores an index from `internals()` output (taking ownership of its arrays); validates it. */
+  static fromInternals(params: HnswParams, internals: HnswInternals): HnswIndex {
+    const resolved = resolveParams(params);
+    restoredGraph = restoreGraph(resolved, kernelFor(resolved.metric), internals);
+    const index = new HnswIndex(resolved);
+    index.#rng.state = internals.rngState;
+    return index;
+  }
+
+  get dim(): number {
+    return this.params.dim;
+  }
+
+  get metric(): Metric {
+    return this.params.metric;
+  }
+
+  get size(): number {
+    return this.#graph.liveCount;
+  }
+
+  upsert(id: string, vector: ArrayLike<number>): void {
+    checkId(id);
+    const v = checkVector(vector, this.params.dim, this.params.metric, "vector", this.#vectorBuf);
+    this.#assertNotSearching();
+    const graph = this.#graph;
+    const existing = graph.idToSlot.get(id);
+    if (existing !== undefined) {
+      if (graph.vectors.equals(existing, v)) return;
+      markDeleted(graph, existing);
+    }
+    const slot = graph.allocate(id, drawLevel(this.#rng, this.#mL), v);
+    insertNode(graph, this.#ctx, this.#scratch, slot, this.params.efConstruction);
+    this.#consolidateIfDue();
+  }
+
+  delete(id: string): boolean {
+    checkId(id);
+    this.#assertNotSearching();
+    const slot = this.#graph.idToSlot.get(id);
+    if (slot === undefined) return false;
+    markDeleted(this.#graph, slot);
+    this.#consolidateIfDue();
+    return true;
+  }
+
+  has(id: string): boolean {
+    return this.#graph.idToSlot.has(id);
+  }
+
+  getVector(id: string): Float32Array | undefined {
+    const slot = this.#graph.idToSlot.get(id);
+    return slot === undefined ? undefined : this.#graph.vectors.view(slot).slice();
+  }
+
+  search(query: ArrayLike<number>, k: number, options?: SearchOptions): SearchHit[] {
+    checkK(k);
+    const ef = Math.max(k, options?.ef === undefined ? this.params.efSearch : checkEf(options.ef));
+    const filter = options?.filter ?? null;
+    if (filter !== null && typeof filter !== "function") {
+      throw new IndexError("INVALID_PARAMETER", "filter must be a function from id to boolean", {});
+    }
+    const q = checkVector(query, this.params.dim, this.params.metric, "query", this.#queryBuf);
+    this.#assertNotSearching();
+    const graph = this.#graph;
+    if (graph.liveCount === 0) return [];
+    this.#searching = true;
+    try {
+      const entry = graph.entryPoint;
+      const start = graph.maxLevel > 0 ? greedyDescent(graph, q, 0, entry, graph.maxLevel, 1) : entry;
+      searchLayer(graph, this.#ctx, q, 0, start, ef, 0, filter);
+    } finally {
+      this.#searching = false;
+    }
+    const n = Math.min(k, this.#ctx.drainResults());
+    const { slots, dists } = this.#ctx;
+    const hits = new Array<SearchHit>(n);
+    for (let i = 0; i < n; i++) {
+      hits[i] = {
+        id: graph.slotIds[slots[i]] as string,
+        distance: reportedDistance(this.params.metric, dists[i]),
+      };
+    }
+    return hits;
+  }
+
+  ids(): IterableIterator<string> {
+    return this.#graph.idToSlot.keys();
+  }
+
+  stats(): IndexStats {
+    const graph = this.#graph;
+    return {
+      dim: this.params.dim,
+      metric: this.params.metric,
+      livePoints: graph.liveCount,
+      tombstones: graph.tombstoneCount,
+      maxLevel: graph.maxLevel,
+      memoryBytes: graph.byteLength,
+    };
+  }
+
+  /** Repairs the graph around all tombstones now and reclaims their slots; returns how many. */
+  consolidateDeletes(): number {
+    this.#assertNotSearching();
+    return consolidateDeletes(this.#graph, this.#ctx, this.#scratch, this.params.efConstruction);
+  }
+
+  /**
+   * Live views of the internal storage, for serialization and the graph checker (layout documented in
+   * hnsw-graph.ts). Read-only, and valid only until the next mutation.
+   */
+  internals(): HnswInternals {
+    return this.#graph.internals(this.#rng.state);
+  }
+
+  #consolidateIfDue(): void {
+    const graph = this.#graph;
+    const used = graph.liveCount + graph.tombstoneCount;
+    if (graph.tombstoneCount > 0 && graph.tombstoneCount >= CONSOLIDATION_RATIO * used) {
+      consolidateDeletes(graph, this.#ctx, this.#scratch, this.params.efConstruction);
+    }
+  }
+
+  #assertNotSearching(): void {
+    if (this.#searching) {
+      throw new IndexError("INVALID_PARAMETER", "a search filter must not call back into the index", {});
+    }
+  }
+}

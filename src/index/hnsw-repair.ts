@@ -1,0 +1,260 @@
+/**
+ * Deletes: tombstones first, then batched consolidation that repairs the graph (FreshDiskANN's delete
+ * consolidation, with HNSW's heuristic as the pruning rule), then a reachability pass.
+ *
+ * Contract:
+ * - `markDeleted` makes a node vanish from results at once (search only returns LIVE nodes) and, if it
+ *   was the entry point, promotes the highest-level live neighbour, or else any live node of the highest
+ *   level present. The node keeps routing searches until consolidation.
+ * - `consolidateDeletes` rewrites, on every layer, each live node's list that holds a tombstone: its
+ *   live links plus the live nodes found by walking out through the tombstones (bounded), re-chosen by
+ *   the heuristic with pruned connections kept. Then every tombstone is unlinked and its slot freed.
+ *   Finally `ensureReachable` re-links any live node that layer 0 no longer reaches from the entry point.
+ *   Afterwards no list holds a tombstone or a free slot and every live node is reachable.
+ *
+ * Why batched and not eager (Vespa's remove_node): HNSW links are directed, so removing a node eagerly
+ * needs its in-links, which this storage does not keep (hnswlib does not either). A batch pass finds
+ * them by scanning once for many deletes.
+ */
+
+import type { HnswGraph } from "./hnsw-graph.js";
+import { LIVE, TOMBSTONE } from "./hnsw-graph.js";
+import type { NeighborScratch } from "./hnsw-neighbors.js";
+import { selectNeighborsHeuristic, shrinkIfNeeded, sortByDistance } from "./hnsw-neighbors.js";
+import type { SearchContext } from "./hnsw-search.js";
+import { searchLayer } from "./hnsw-search.js";
+import { CHUNK_MASK, CHUNK_SHIFT } from "./vector-store.js";
+
+/** Candidates gathered for one list during repair, as a multiple of the list's capacity. */
+const REPAIR_CANDIDATES_FACTOR = 3;
+/** Rounds of the reachability pass; each round fixes the orphans the previous forced links made. */
+const REACHABILITY_ROUNDS = 4;
+
+export function markDeleted(graph: HnswGraph, slot: number): void {
+  graph.markTombstone(slot);
+  if (slot === graph.entryPoint) promoteEntryPoint(graph);
+}
+
+/** Replaces a deleted entry point by a live node of the highest level available. */
+export function promoteEntryPoint(graph: HnswGraph): void {
+  const old = graph.entryPoint;
+  const { flags, levels } = graph;
+  let best = -1;
+  let bestLevel = -1;
+  for (let layer = levels[old]; layer >= 0; layer--) {
+    const links = graph.linksArray(old, layer);
+    const base = graph.linksBase(old, layer);
+    for (let j = 1; j <= links[base]; j++) {
+      const n = links[base + j];
+      if (flags[n] === LIVE && levels[n] > bestLevel) {
+        best = n;
+        bestLevel = levels[n];
+      }
+    }
+  }
+  if (bestLevel < graph.maxLevel) {
+    for (let s = 0; s < graph.nodeCount && bestLevel < graph.maxLevel; s++) {
+      if (flags[s] === LIVE && levels[s] > bestLevel) {
+        best = s;
+        bestLevel = levels[s];
+      }
+    }
+  }
+  graph.entryPoint = best;
+  graph.maxLevel = bestLevel;
+}
+
+/** Repairs every list that links a tombstone, frees all tombstones; returns the number freed. */
+export function consolidateDeletes(
+  graph: HnswGraph,
+  ctx: SearchContext,
+  scratch: NeighborScratch,
+  efConstruction: number,
+): number {
+  const freed = graph.tombstoneCount;
+  if (freed === 0) return 0;
+  const { flags, levels } = graph;
+  if (graph.liveCount > 0) {
+    for (let s = 0; s < graph.nodeCount; s++) {
+      if (flags[s] !== LIVE) continue;
+      for (let layer = levels[s]; layer >= 0; layer--) repairList(graph, ctx, scratch, s, layer);
+    }
+  }
+  for (let s = 0; s < graph.nodeCount; s++) if (flags[s] === TOMBSTONE) graph.release(s);
+  if (graph.liveCount === 0) {
+    graph.entryPoint = -1;
+    graph.maxLevel = -1;
+    return freed;
+  }
+  ensureReachable(graph, ctx, scratch, efConstruction);
+  return freed;
+}
+
+/** Rewrites `slot`'s list on `layer` without tombstones, if it holds any. */
+function repairList(
+  graph: HnswGraph,
+  ctx: SearchContext,
+  scratch: NeighborScratch,
+  slot: number,
+  layer: number,
+): void {
+  const links = graph.linksArray(slot, layer);
+  const base = graph.linksBase(slot, layer);
+  const count = links[base];
+  const flags = graph.flags;
+  let clean = true;
+  for (let j = 1; j <= count && clean; j++) clean = flags[links[base + j]] === LIVE;
+  if (clean) return;
+  const maxM = graph.maxLinks(layer);
+  const n = gatherRepairCandidates(graph, ctx, scratch, slot, layer, REPAIR_CANDIDATES_FACTOR * maxM);
+  const { slots, dists } = scratch;
+  const dist = graph.distance;
+  const dim = graph.dim;
+  const vecChunks = graph.vectors.chunks;
+  const sVec = vecChunks[slot >>> CHUNK_SHIFT];
+  const sOff = (slot & CHUNK_MASK) * dim;
+  for (let i = 0; i < n; i++) {
+    const c = slots[i];
+    dists[i] = dist(sVec, sOff, vecChunks[c >>> CHUNK_SHIFT], (c & CHUNK_MASK) * dim, dim);
+  }
+  sortByDistance(slots, dists, n);
+  const kept = selectNeighborsHeuristic(graph, slots, dists, n, maxM, scratch.chosen, true, scratch.pruned);
+  for (let j = 0; j < kept; j++) links[base + 1 + j] = scratch.chosen[j];
+  links[base] = kept;
+}
+
+/**
+ * Collects into `scratch.slots` up to `limit` live candidates for `slot`'s list on `layer`: its live
+ * links first, then live nodes reached from its tombstoned links, walking through chains of tombstones
+ * breadth first. Returns the count.
+ */
+function gatherRepairCandidates(
+  graph: HnswGraph,
+  ctx: SearchContext,
+  scratch: NeighborScratch,
+  slot: number,
+  layer: number,
+  limit: number,
+): number {
+  scratch.ensure(limit + graph.maxLinks0 + 1);
+  const { slots, queue } = scratch;
+  const queueCap = queue.length;
+  const flags = graph.flags;
+  const visited = ctx.visited.acquire(graph.nodeCount);
+  const tags = visited.tags;
+  const epoch = visited.epoch;
+  tags[slot] = epoch;
+  let n = 0;
+  let tail = 0;
+  const links = graph.linksArray(slot, layer);
+  const base = graph.linksBase(slot, layer);
+  for (let j = 1; j <= links[base]; j++) {
+    const t = links[base + j];
+    tags[t] = epoch;
+    if (flags[t] === LIVE) slots[n++] = t;
+    else queue[tail++] = t;
+  }
+  for (let head = 0; head < tail && n < limit; head++) {
+    const t = queue[head];
+    const tLinks = graph.linksArray(t, layer);
+    const tBase = graph.linksBase(t, layer);
+    for (let j = 1; j <= tLinks[tBase] && n < limit; j++) {
+      const u = tLinks[tBase + j];
+      if (tags[u] === epoch) continue;
+      tags[u] = epoch;
+      if (flags[u] === LIVE) slots[n++] = u;
+      else if (tail < queueCap) queue[tail++] = u;
+    }
+  }
+  ctx.visited.release(visited);
+  return n;
+}
+
+/** Re-links live nodes that layer 0 does not reach from the entry point, until none is left. */
+export function ensureReachable(
+  graph: HnswGraph,
+  ctx: SearchContext,
+  scratch: NeighborScratch,
+  efConstruction: number,
+): number {
+  const total = graph.nodeCount;
+  const reached = new Uint8Array(total);
+  const queue = new Uint32Array(total);
+  let relinked = 0;
+  for (let round = 0; round < REACHABILITY_ROUNDS; round++) {
+    reached.fill(0);
+    markReachable(graph, graph.entryPoint, reached, queue);
+    let orphans = 0;
+    for (let s = 0; s < total; s++) {
+      if (graph.flags[s] !== LIVE || reached[s] === 1) continue;
+      orphans++;
+      reconnectOrphan(graph, ctx, scratch, s, efConstruction);
+      markReachable(graph, s, reached, queue);
+    }
+    relinked += orphans;
+    if (orphans === 0) break;
+  }
+  return relinked;
+}
+
+/** Breadth-first walk over layer-0 links from `start`, marking every node reached. */
+export function markReachable(
+  graph: HnswGraph,
+  start: number,
+  reached: Uint8Array,
+  queue: Uint32Array,
+): void {
+  if (start < 0 || reached[start] === 1) return;
+  reached[start] = 1;
+  queue[0] = start;
+  let tail = 1;
+  for (let head = 0; head < tail; head++) {
+    const c = queue[head];
+    const links = graph.linksArray(c, 0);
+    const base = graph.linksBase(c, 0);
+    for (let j = 1; j <= links[base]; j++) {
+      const n = links[base + j];
+      if (reached[n] === 1) continue;
+      reached[n] = 1;
+      queue[tail++] = n;
+    }
+  }
+}
+
+/**
+ * Links the unreachable node `orphan` from its nearest reachable nodes (found by a layer-0 beam from the
+ * entry point, which only visits reachable nodes), and links it to them. When the heuristic keeps it in
+ * no list, it is forced into the first list with room, or in place of the nearest node's last link.
+ */
+function reconnectOrphan(
+  graph: HnswGraph,
+  ctx: SearchContext,
+  scratch: NeighborScratch,
+  orphan: number,
+  efConstruction: number,
+): void {
+  const q = graph.vectors.chunk(orphan);
+  const qOff = graph.vectors.offset(orphan);
+  searchLayer(graph, ctx, q, qOff, graph.entryPoint, efConstruction, 0, null);
+  const n = ctx.drainResults();
+  const near = ctx.slots.slice(0, n).filter((s) => s !== orphan);
+  let linked = false;
+  for (let i = 0; i < near.length && i < graph.M; i++) {
+    if (shrinkIfNeeded(graph, scratch, near[i], 0, orphan, true)) linked = true;
+    shrinkIfNeeded(graph, scratch, orphan, 0, near[i], true);
+  }
+  if (linked || near.length === 0) return;
+  const max = graph.maxLinks0;
+  for (const r of near) {
+    const links = graph.linksArray(r, 0);
+    const base = graph.linksBase(r, 0);
+    if (links[base] < max) {
+      links[base + 1 + links[base]] = orphan;
+      links[base]++;
+      return;
+    }
+  }
+  const links = graph.linksArray(near[0], 0);
+  const base = graph.linksBase(near[0], 0);
+  links[base + links[base]] = orphan;
+}

@@ -1,0 +1,137 @@
+/**
+ * The two search steps of HNSW: greedy descent through the upper layers and the beam search of width
+ * `ef` within one layer (the paper's SEARCH-LAYER, Algorithm 2).
+ *
+ * Contract: both walk through tombstoned nodes (a deleted node still routes) but `searchLayer` only
+ * ever keeps LIVE nodes that pass the optional filter in its result set. Neither allocates: they use the
+ * heaps and buffers of a `SearchContext` and a pooled visited set. Results are left in `ctx.results`;
+ * `drainResults` copies them, nearest first, into `ctx.slots`/`ctx.dists`.
+ */
+
+import { MaxHeap, MinHeap } from "./heap.js";
+import type { HnswGraph } from "./hnsw-graph.js";
+import { LIVE } from "./hnsw-graph.js";
+import { CHUNK_MASK, CHUNK_SHIFT } from "./vector-store.js";
+import { VisitedPool } from "./visited.js";
+
+/** Reusable state of searches over one graph (one writer and synchronous readers share it). */
+export class SearchContext {
+  readonly candidates = new MinHeap(256);
+  readonly results = new MaxHeap(256);
+  readonly visited: VisitedPool;
+  /** The last drained result set, nearest first. */
+  slots = new Uint32Array(256);
+  dists = new Float64Array(256);
+
+  constructor(capacity: number) {
+    this.visited = new VisitedPool(capacity);
+  }
+
+  /** Empties `results` into `slots`/`dists` in ascending distance order; returns the count. */
+  drainResults(): number {
+    const n = this.results.size;
+    if (n > this.slots.length) {
+      this.slots = new Uint32Array(n * 2);
+      this.dists = new Float64Array(n * 2);
+    }
+    return this.results.drainAscending(this.slots, this.dists);
+  }
+}
+
+/**
+ * Greedy descent from `entry` at layer `fromLayer` down to layer `toLayer` (inclusive): on each layer,
+ * move to a closer neighbour while one exists (the paper's search with ef = 1). Returns the slot reached.
+ */
+export function greedyDescent(
+  graph: HnswGraph,
+  q: Float32Array,
+  qOff: number,
+  entry: number,
+  fromLayer: number,
+  toLayer: number,
+): number {
+  const dist = graph.distance;
+  const dim = graph.dim;
+  const vecChunks = graph.vectors.chunks;
+  let cur = entry;
+  let curDist = dist(q, qOff, vecChunks[cur >>> CHUNK_SHIFT], (cur & CHUNK_MASK) * dim, dim);
+  for (let layer = fromLayer; layer >= toLayer; layer--) {
+    let changed = true;
+    while (changed) {
+      changed = false;
+      const links = graph.linksArray(cur, layer);
+      const base = graph.linksBase(cur, layer);
+      const count = links[base];
+      for (let j = 1; j <= count; j++) {
+        const n = links[base + j];
+        const d = dist(q, qOff, vecChunks[n >>> CHUNK_SHIFT], (n & CHUNK_MASK) * dim, dim);
+        if (d < curDist) {
+          curDist = d;
+          cur = n;
+          changed = true;
+        }
+      }
+    }
+  }
+  return cur;
+}
+
+/**
+ * Beam search of width `ef` on `layer` from `entry` (Algorithm 2). Keeps in `ctx.results` the `ef`
+ * nearest LIVE nodes accepted by `filter` (null accepts all); walks through every node.
+ */
+export function searchLayer(
+  graph: HnswGraph,
+  ctx: SearchContext,
+  q: Float32Array,
+  qOff: number,
+  entry: number,
+  ef: number,
+  layer: number,
+  filter: ((id: string) => boolean) | null,
+): void {
+  const dist = graph.distance;
+  const dim = graph.dim;
+  const vecChunks = graph.vectors.chunks;
+  const flags = graph.flags;
+  const slotIds = graph.slotIds;
+  const candidates = ctx.candidates;
+  const results = ctx.results;
+  candidates.clear();
+  results.clear();
+  const visited = ctx.visited.acquire(graph.nodeCount);
+  const tags = visited.tags;
+  const epoch = visited.epoch;
+
+  const entryDist = dist(q, qOff, vecChunks[entry >>> CHUNK_SHIFT], (entry & CHUNK_MASK) * dim, dim);
+  tags[entry] = epoch;
+  candidates.push(entryDist, entry);
+  if (flags[entry] === LIVE && (filter === null || filter(slotIds[entry] as string))) {
+    results.push(entryDist, entry);
+  }
+  let bound = results.size > 0 ? entryDist : Infinity;
+  while (candidates.size > 0) {
+    const cDist = candidates.topKey();
+    if (cDist > bound && results.size >= ef) break;
+    const c = candidates.topValue();
+    candidates.pop();
+    const links = graph.linksArray(c, layer);
+    const base = graph.linksBase(c, layer);
+    const count = links[base];
+    for (let j = 1; j <= count; j++) {
+      const n = links[base + j];
+      if (tags[n] === epoch) continue;
+      tags[n] = epoch;
+      const d = dist(q, qOff, vecChunks[n >>> CHUNK_SHIFT], (n & CHUNK_MASK) * dim, dim);
+      if (results.size < ef || d < bound) {
+        candidates.push(d, n);
+        if (flags[n] === LIVE && (filter === null || filter(slotIds[n] as string))) {
+          results.push(d, n);
+          if (results.size > ef) results.pop();
+          bound = results.topKey();
+        }
+      }
+    }
+  }
+  ctx.visited.release(visited);
+}

@@ -1,0 +1,15 @@
+/**
+ * The public API of the engine: what the service (collections, HTTP, stream) may import from
+ * `src/index/`. Internals (graph storage, heaps, search steps) stay unexported except through
+ * `HnswIndex.internals()`, which serialization and the graph checker use.
+ */
+
+export type { IndexStats, Metric, SearchHit, SearchOptions, VectorIndex } from "./types.js";
+export { METRICS } from "./types.js";
+export { IndexError } from "./errors.js";
+export type { IndexErrorCode } from "./errors.js";
+export { CONSOLIDATION_RATIO, HnswIndex } from "./hnsw-index.js";
+export type { HnswInternals, HnswParams } from "./hnsw-index.js";
+export { checkGraph } from "./graph-checker.js";
+export type { GraphReport } from "./graph-checker.js";
+export { MAX_EF, MAX_ID_LENGTH, MAX_K } from "./validation.js";
