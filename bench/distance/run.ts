@@ -7,8 +7,8 @@
  * production kernel (`js-unroll4`), and writes everything, raw samples included, to
  * `bench/results/distance.json`.
  *
- *   npm run bench:distance                    dims 25,128,768; 100k vectors; metrics l2,cosine
- *   npm run bench:distance -- --quick         dims 25,128; 20k vectors; fewer, shorter repetitions
+ *   npm run bench:distance                    dims 25,128,768; 100k vectors; metrics l2,cosine; 3 rounds
+ *   npm run bench:distance -- --quick         dims 25,128; 20k vectors; 1 round of fewer, shorter repetitions
  *   npm run bench:distance -- --dims 128,1536 --metrics l2 --variants js-unroll4,wasm-pair
  */
 
@@ -19,7 +19,7 @@ import { fileURLToPath } from "node:url";
 import { parseArgs } from "node:util";
 
 import type { Metric } from "../../src/index/types.js";
-import { VARIANTS } from "./worker.js";
+import { median, VARIANTS } from "./worker.js";
 import type { Pattern, Variant, WorkerResult } from "./worker.js";
 
 const WORKER = fileURLToPath(new URL("./worker.ts", import.meta.url));
@@ -27,6 +27,7 @@ const WORKER = fileURLToPath(new URL("./worker.ts", import.meta.url));
 const ROOT = fileURLToPath(new URL("../../", import.meta.url));
 const RESULTS = fileURLToPath(new URL("../results/distance.json", import.meta.url));
 const BASELINE: Variant = "js-unroll4";
+const PATTERNS: readonly Pattern[] = ["random", "sequential"];
 /** Float32 sums (WASM lanes, fround) drift from float64 ones by ~1e-6 per distance; 1e-4 flags bugs. */
 const CHECKSUM_TOLERANCE = 1e-4;
 
@@ -46,7 +47,10 @@ export interface Cell {
   metric: Metric;
   dim: number;
   pattern: Pattern;
+  /** Median of the samples of every round. */
   nsPerDistance: number;
+  /** Best sample: the kernel's cost with the least interference from other processes. */
+  minNsPerDistance: number;
   speedupVsBaseline: number;
   samples: number[];
   checksum: number;
@@ -59,6 +63,7 @@ interface Options {
   vectors: number;
   reps: number;
   minMs: number;
+  rounds: number;
 }
 
 function options(): Options {
@@ -69,6 +74,7 @@ function options(): Options {
       metrics: { type: "string", default: "l2,cosine" },
       variants: { type: "string", default: VARIANTS.join(",") },
       vectors: { type: "string" },
+      rounds: { type: "string" },
     },
   });
   const variants = values.variants.split(",") as Variant[];
@@ -82,6 +88,7 @@ function options(): Options {
     vectors: Number(values.vectors ?? (values.quick ? 20_000 : 100_000)),
     reps: values.quick ? 3 : 7,
     minMs: values.quick ? 15 : 40,
+    rounds: Number(values.rounds ?? (values.quick ? 1 : 3)),
   };
 }
 
@@ -93,30 +100,63 @@ function runWorker(variant: Variant, metric: Metric, dim: number, opts: Options)
   return JSON.parse(child.stdout.trim().split("\n").pop() ?? "") as WorkerResult;
 }
 
-/** Runs every variant for one (metric, dim), checks their checksums agree, and derives speedups. */
+/** Pools the timed samples of every round of one variant: the median of all of them, and the best. */
+function mergeRounds(
+  runs: WorkerResult[],
+): Map<Pattern, Omit<Cell, "variant" | "metric" | "dim" | "pattern" | "speedupVsBaseline">> {
+  const merged = new Map<
+    Pattern,
+    Omit<Cell, "variant" | "metric" | "dim" | "pattern" | "speedupVsBaseline">
+  >();
+  for (const pattern of PATTERNS) {
+    const parts = runs.map((run) => run.results.find((p) => p.pattern === pattern));
+    const samples = parts.flatMap((p) => p?.samples ?? []);
+    const checksum = parts[0]?.checksum ?? Number.NaN;
+    merged.set(pattern, {
+      nsPerDistance: median(samples),
+      minNsPerDistance: Math.min(...samples),
+      samples,
+      checksum,
+    });
+  }
+  return merged;
+}
+
+/**
+ * Runs every variant of one (metric, dim) for `rounds` rounds, rotating the order each round so that a
+ * burst of load from the other users of the box does not always land on the same variant; checks the
+ * checksums agree and derives speedups from the pooled medians.
+ */
 function runGroup(metric: Metric, dim: number, opts: Options): Cell[] {
-  const results = opts.variants.map((variant) => {
-    process.stderr.write(`  ${metric} d=${dim} ${variant}\n`);
-    return runWorker(variant, metric, dim, opts);
-  });
-  const baseline = results.find((r) => r.variant === BASELINE);
+  const runs = new Map<Variant, WorkerResult[]>(opts.variants.map((v) => [v, []]));
+  for (let round = 0; round < opts.rounds; round++) {
+    for (let i = 0; i < opts.variants.length; i++) {
+      const variant = opts.variants[(i + round) % opts.variants.length];
+      process.stderr.write(`  ${metric} d=${dim} round ${round + 1}/${opts.rounds} ${variant}\n`);
+      runs.get(variant)?.push(runWorker(variant, metric, dim, opts));
+    }
+  }
+  const merged = new Map([...runs].map(([variant, results]) => [variant, mergeRounds(results)]));
+  const baseline = merged.get(BASELINE);
   if (baseline === undefined) throw new Error("the baseline variant did not run");
-  return results.flatMap((r) =>
-    r.results.map((p) => {
-      const ref = baseline.results.find((b) => b.pattern === p.pattern);
-      if (ref === undefined) throw new Error(`baseline has no ${p.pattern} result`);
-      const drift = Math.abs(p.checksum - ref.checksum) / Math.max(1, Math.abs(ref.checksum));
+  return [...merged].flatMap(([variant, byPattern]) =>
+    PATTERNS.map((pattern) => {
+      const cell = byPattern.get(pattern);
+      const ref = baseline.get(pattern);
+      if (cell === undefined || ref === undefined) throw new Error(`no ${pattern} result for ${variant}`);
+      const drift = Math.abs(cell.checksum - ref.checksum) / Math.max(1, Math.abs(ref.checksum));
       if (drift > CHECKSUM_TOLERANCE) {
         throw new Error(
-          `${r.variant} ${metric} d=${dim} ${p.pattern}: checksum ${p.checksum} != ${ref.checksum}`,
+          `${variant} ${metric} d=${dim} ${pattern}: checksum ${cell.checksum} != ${ref.checksum}`,
         );
       }
       return {
-        variant: r.variant,
+        variant,
         metric,
         dim,
-        ...p,
-        speedupVsBaseline: ref.nsPerDistance / p.nsPerDistance,
+        pattern,
+        ...cell,
+        speedupVsBaseline: ref.nsPerDistance / cell.nsPerDistance,
       };
     }),
   );
@@ -124,8 +164,7 @@ function runGroup(metric: Metric, dim: number, opts: Options): Cell[] {
 
 /** One Markdown table per metric: a row per variant, a column per (dim, pattern). */
 export function markdownTables(cells: Cell[], opts: Pick<Options, "dims" | "metrics" | "variants">): string {
-  const patterns: Pattern[] = ["random", "sequential"];
-  const columns = opts.dims.flatMap((dim) => patterns.map((pattern) => ({ dim, pattern })));
+  const columns = opts.dims.flatMap((dim) => PATTERNS.map((pattern) => ({ dim, pattern })));
   const lines: string[] = [];
   for (const metric of opts.metrics) {
     lines.push(`### ${metric}: ns per distance (speedup vs ${BASELINE})`, "");
@@ -155,7 +194,12 @@ function main(): void {
   process.stderr.write(`distance bench: ${opts.vectors} vectors, dims ${opts.dims.join(",")}\n`);
   const cells = opts.metrics.flatMap((metric) => opts.dims.flatMap((dim) => runGroup(metric, dim, opts)));
   const table = markdownTables(cells, opts);
+  const load = (l: number[]): string => l.map((x) => x.toFixed(1)).join("/");
   console.log(`## Distance kernels: ${opts.vectors} vectors per slab, Node ${process.version}\n`);
+  console.log(`${opts.rounds} round(s) x ${opts.reps} timed repetitions per cell; median shown.`);
+  console.log(
+    `Load average ${load(startLoad)} at start, ${load(loadavg())} at end (${cpus().length} cores).\n`,
+  );
   console.log(table);
   mkdirSync(fileURLToPath(new URL("../results/", import.meta.url)), { recursive: true });
   const machine = {

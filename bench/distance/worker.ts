@@ -177,7 +177,7 @@ function makePass(variant: Variant, metric: Metric, dim: number, vectors: number
 /** Keeps every pass's result observable so V8 cannot drop the work. */
 let sink = 0;
 
-function median(values: number[]): number {
+export function median(values: number[]): number {
   const sorted = [...values].sort((x, y) => x - y);
   const mid = sorted.length >> 1;
   return sorted.length % 2 === 1 ? sorted[mid] : (sorted[mid - 1] + sorted[mid]) / 2;
