@@ -83,6 +83,7 @@ export class Collection implements CollectionSink {
   #writer: Promise<unknown> = Promise.resolve();
   #upsertsSinceSnapshot = 0;
   #lag: () => ReadonlyMap<number, number> = () => new Map();
+  readonly #applyListeners: (() => void)[] = [];
 
   constructor(options: CollectionOptions) {
     const { config } = options;
@@ -124,7 +125,15 @@ export class Collection implements CollectionSink {
   }
 
   apply(ops: readonly MutationOp[]): Promise<void> {
-    return this.exclusive(() => this.#applyInSlices(ops));
+    return this.exclusive(async () => {
+      await this.#applyInSlices(ops);
+      for (const listener of this.#applyListeners) listener();
+    });
+  }
+
+  /** Called after every applied batch (the snapshot scheduler checks its message-count trigger). */
+  onBatchApplied(listener: () => void): void {
+    this.#applyListeners.push(listener);
   }
 
   markSkipped(partition: number, offset: number): void {
