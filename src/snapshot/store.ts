@@ -123,7 +123,7 @@ export class SnapshotStore {
   }
 
   async #removeTemporaries(collection: string): Promise<void> {
-    let names: string[] = [];
+    let names: string[];
     try {
       names = await readdir(this.dirOf(collection));
     } catch {
