@@ -58,4 +58,6 @@ export interface IngestObserver {
   /** Seconds from the message's Kafka timestamp to the moment it became searchable. */
   onFreshness(collection: string, seconds: number): void;
   onLag(collection: string, partition: number, lag: number): void;
+  /** Backpressure: fetching of the collection's topic paused (queue above the high-water mark) or resumed. */
+  onPaused?(collection: string, paused: boolean): void;
 }

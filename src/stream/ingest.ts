@@ -1,0 +1,253 @@
+/**
+ * `startIngest`: the one entry point the service calls to feed its collections from Kafka.
+ *
+ *   KafkaSource (consumer group over every collection topic) ─► per topic: CollectionWriter
+ *   (decode → buffer → one writer applying in order → dead-letter) ─► offsets resolved and committed
+ *
+ * Contract:
+ * - Returns at once; connecting runs in the background, so the service can serve /healthz while Kafka
+ *   is unreachable. Failures (cannot connect, a writer failure, a consumer crash kafkajs does not
+ *   restart) call `onError` and reject `done` and, when still pending, `caughtUp`.
+ * - Each assigned partition starts at the collection's applied offset + 1, or at the log start.
+ * - `caughtUp` resolves once every assigned partition of every collection reached the high watermark
+ *   seen at start, minus 1 (empty partitions count as caught up): the service's /readyz.
+ * - `stop()` stops fetching, lets the batches in hand finish applying, commits, and disconnects;
+ *   `done` then resolves.
+ */
+
+import { Kafka, Partitioners, type Admin, type KafkaConfig, type Producer, type SASLOptions } from "kafkajs";
+import type { Logger } from "pino";
+import type { Metric } from "../index/types.js";
+import { KafkaDeadLetterSink } from "./dead-letter.js";
+import { kafkaLogLevel, pinoLogCreator } from "./kafka-log.js";
+import { KafkaSource, type KafkaSourceOptions, type SourceBatch } from "./kafka-source.js";
+import { CatchUpTracker, offsetLag, type PartitionBounds } from "./offsets.js";
+import type { CollectionSink, IngestObserver } from "./ops.js";
+import { CollectionWriter, type PipelineSettings } from "./pipeline.js";
+import { ensureTopics, fetchBounds } from "./topics.js";
+
+export interface IngestKafkaConfig {
+  brokers: string[];
+  clientId: string;
+  groupId: string;
+  ssl?: boolean;
+  sasl?: SASLOptions | null;
+  connectionTimeoutMs?: number;
+}
+
+/** A collection as ingest needs it; `Collection` (src/collection.ts) satisfies this as is. */
+export type IngestCollection = CollectionSink & { readonly metric: Metric; readonly dlqTopic?: string };
+
+export interface IngestOptions {
+  kafka: IngestKafkaConfig;
+  collections: readonly IngestCollection[];
+  pipeline: PipelineSettings;
+  observer: IngestObserver;
+  logger: Logger;
+  onError?(err: unknown): void;
+  /** Consumer tuning; tests shorten timeouts. Defaults suit production. */
+  consumer?: Pick<
+    KafkaSourceOptions,
+    "consumerConfig" | "partitionsConsumedConcurrently" | "heartbeatIntervalMs"
+  >;
+}
+
+export interface Ingest {
+  caughtUp: Promise<void>;
+  /** Messages behind the log end, per collection and partition, as of the last batch. */
+  lag(): Map<string, Map<number, number>>;
+  stop(): Promise<void>;
+  done: Promise<void>;
+}
+
+interface Route {
+  collection: IngestCollection;
+  writer: CollectionWriter;
+  bounds: Map<number, PartitionBounds>;
+  catchUp: CatchUpTracker;
+  lag: Map<number, number>;
+}
+
+function deferred(): { promise: Promise<void>; resolve(): void; reject(err: unknown): void } {
+  let resolve!: () => void;
+  let reject!: (err: unknown) => void;
+  const promise = new Promise<void>((res, rej) => ((resolve = res), (reject = rej)));
+  promise.catch(() => undefined); // reported through onError; awaiting callers still see the rejection
+  return { promise, resolve, reject };
+}
+
+export function startIngest(options: IngestOptions): Ingest {
+  return new IngestRun(options).handle();
+}
+
+class IngestRun {
+  readonly #o: IngestOptions;
+  readonly #log: Logger;
+  readonly #kafka: Kafka;
+  readonly #admin: Admin;
+  readonly #producer: Producer;
+  readonly #routes = new Map<string, Route>();
+  readonly #caughtUp = deferred();
+  readonly #done = deferred();
+  #source: KafkaSource | undefined;
+  #started: Promise<void>;
+  #stopping: Promise<void> | undefined;
+
+  constructor(options: IngestOptions) {
+    this.#o = options;
+    this.#log = options.logger.child({ component: "ingest" });
+    const { brokers, clientId, ssl, sasl, connectionTimeoutMs } = options.kafka;
+    const config: KafkaConfig = {
+      brokers,
+      clientId,
+      ssl: ssl ?? false,
+      connectionTimeout: connectionTimeoutMs ?? 3000,
+      logLevel: kafkaLogLevel(this.#log.level),
+      logCreator: pinoLogCreator(this.#log.child({ component: "kafkajs" })),
+    };
+    if (sasl) config.sasl = sasl;
+    this.#kafka = new Kafka(config);
+    this.#admin = this.#kafka.admin();
+    this.#producer = this.#kafka.producer({ createPartitioner: Partitioners.DefaultPartitioner });
+    this.#started = this.#start().catch((err: unknown) => this.#fail(err));
+  }
+
+  handle(): Ingest {
+    return {
+      caughtUp: this.#caughtUp.promise,
+      lag: () => new Map([...this.#routes].map(([, r]) => [r.collection.name, new Map(r.lag)])),
+      stop: () => this.#stop(),
+      done: this.#done.promise,
+    };
+  }
+
+  async #start(): Promise<void> {
+    await this.#admin.connect();
+    const { collections } = this.#o;
+    await ensureTopics(
+      this.#admin,
+      [...collections.map((c) => c.topic), ...collections.map(dlqTopicOf)],
+      this.#log,
+    );
+    await this.#producer.connect();
+    const deadLetters = new KafkaDeadLetterSink(this.#producer);
+    for (const collection of collections) {
+      const bounds = await fetchBounds(this.#admin, collection.topic);
+      const writer = new CollectionWriter({
+        sink: collection,
+        metric: collection.metric,
+        topic: collection.topic,
+        dlqTopic: dlqTopicOf(collection),
+        deadLetters,
+        observer: this.#o.observer,
+        settings: this.#o.pipeline,
+        logger: this.#log.child({ collection: collection.name }),
+        onError: (err) => this.#fail(err),
+      });
+      const route = { collection, writer, bounds, catchUp: new CatchUpTracker(bounds), lag: new Map() };
+      this.#routes.set(collection.topic, route);
+      for (const [partition, b] of bounds) {
+        this.#reportLag(
+          route,
+          partition,
+          offsetLag(b.high, collection.appliedOffsets().get(partition), b.low),
+        );
+      }
+    }
+    if (this.#stopping) return;
+    this.#source = new KafkaSource({
+      kafka: this.#kafka,
+      groupId: this.#o.kafka.groupId,
+      topics: [...this.#routes.keys()],
+      startOffset: (topic, partition) => this.#startOffset(topic, partition),
+      onAssigned: (assignment) => this.#onAssigned(assignment),
+      onCrash: (err) => this.#fail(err),
+      logger: this.#log,
+      ...this.#o.consumer,
+    });
+    this.#source.batches.subscribe((sb) => this.#onBatch(sb));
+    await this.#source.start();
+  }
+
+  #startOffset(topic: string, partition: number): string {
+    const route = this.#routes.get(topic);
+    const applied = route?.collection.appliedOffsets().get(partition);
+    if (applied !== undefined) return String(applied + 1);
+    // Nothing applied: the log start seen at start (an out-of-range offset resets to the earliest).
+    return String(route?.bounds.get(partition)?.low ?? 0);
+  }
+
+  #onAssigned(assignment: ReadonlyMap<string, readonly number[]>): void {
+    for (const [topic, partitions] of assignment) this.#routes.get(topic)?.catchUp.assign(partitions);
+    this.#checkCaughtUp();
+  }
+
+  #onBatch(sb: SourceBatch): void {
+    const route = this.#routes.get(sb.batch.topic);
+    if (route === undefined) {
+      sb.fail(new Error(`no collection reads topic ${sb.batch.topic}`));
+      return;
+    }
+    route.writer.push(sb).then(() => {
+      const { partition, highWatermark } = sb.batch;
+      this.#reportLag(route, partition, offsetLag(highWatermark, this.#consumed(route).get(partition)));
+      this.#checkCaughtUp();
+      sb.complete();
+    }, sb.fail);
+  }
+
+  /** The last consumed offset per partition: the collection's applied offsets, or further (filtered records). */
+  #consumed(route: Route): Map<number, number> {
+    const out = new Map(route.collection.appliedOffsets());
+    for (const [partition, offset] of route.writer.lastConsumed) {
+      const applied = out.get(partition);
+      if (applied === undefined || offset > applied) out.set(partition, offset);
+    }
+    return out;
+  }
+
+  #reportLag(route: Route, partition: number, lag: number): void {
+    route.lag.set(partition, lag);
+    this.#o.observer.onLag(route.collection.name, partition, lag);
+  }
+
+  #checkCaughtUp(): void {
+    for (const route of this.#routes.values()) {
+      if (!route.catchUp.update(this.#consumed(route))) return;
+    }
+    if (this.#routes.size > 0) this.#caughtUp.resolve();
+  }
+
+  #fail(err: unknown): void {
+    if (this.#stopping) return;
+    this.#log.error({ err }, "ingest failed");
+    this.#o.onError?.(err);
+    this.#caughtUp.reject(err);
+    this.#stopping = this.#shutdown().then(
+      () => this.#done.reject(err),
+      () => this.#done.reject(err),
+    );
+  }
+
+  #stop(): Promise<void> {
+    this.#stopping ??= this.#started
+      .then(() => this.#shutdown())
+      .then(
+        () => this.#done.resolve(),
+        (err: unknown) => this.#done.reject(err),
+      );
+    return this.#stopping;
+  }
+
+  /** Consumer first (it waits for the batches in hand), then the writers drain, then the clients. */
+  async #shutdown(): Promise<void> {
+    await this.#source?.stop();
+    await Promise.allSettled([...this.#routes.values()].map((r) => r.writer.complete()));
+    await Promise.allSettled([this.#producer.disconnect(), this.#admin.disconnect()]);
+    this.#log.info("ingest stopped");
+  }
+}
+
+function dlqTopicOf(c: IngestCollection): string {
+  return c.dlqTopic ?? `${c.topic}.dlq`;
+}

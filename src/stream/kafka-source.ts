@@ -1,0 +1,133 @@
+/**
+ * The Kafka source: one kafkajs consumer-group member over the collection topics, exposed as an rxjs
+ * Observable of record batches (`SourceBatch`), in the manner of kafkajs's own `runner.js`.
+ *
+ * Contract:
+ * - On every group join, each assigned partition is sought to `startOffset(topic, partition)` (ingest
+ *   passes the collection's applied offset + 1: the collection, restored from its snapshot, is the
+ *   source of truth; group commits only serve lag monitoring).
+ * - `eachBatch` runs with `eachBatchAutoResolve: false`. It emits the batch, then awaits the
+ *   subscriber's `complete()` (the batch applied or dead-lettered) before it resolves the batch's last
+ *   offset and commits; kafkajs awaits the handler before fetching again, so fetching stays bounded.
+ *   It heartbeats while it waits, so a slow apply does not cost the group membership.
+ * - A batch is not emitted when it is stale (a seek is pending) or the consumer is stopping; it is
+ *   not resolved either, so it is fetched again.
+ * - Retriable kafkajs errors are retried by kafkajs (and a crash with `restart: true` restarts the
+ *   consumer); a crash without restart goes to `onCrash`.
+ */
+
+import type { Observable } from "rxjs";
+import { Subject } from "rxjs";
+import type { Consumer, ConsumerConfig, EachBatchPayload, Kafka } from "kafkajs";
+import type { Logger } from "pino";
+import { toRecordBatch, type RecordBatch } from "./batch.js";
+
+/** One fetched batch; the subscriber must call exactly one of `complete` and `fail`. */
+export interface SourceBatch {
+  batch: RecordBatch;
+  /** Pauses fetching this partition; returns kafkajs's resume closure. */
+  pause(): () => void;
+  complete(): void;
+  fail(err: unknown): void;
+}
+
+export interface KafkaSourceOptions {
+  kafka: Kafka;
+  groupId: string;
+  topics: readonly string[];
+  /** Offset (decimal string) to fetch next on a newly assigned partition. */
+  startOffset(topic: string, partition: number): string;
+  /** Told the partitions of each topic assigned to this member after every group join. */
+  onAssigned?(assignment: ReadonlyMap<string, readonly number[]>): void;
+  onCrash(err: Error): void;
+  logger: Logger;
+  /** kafkajs consumer tuning (session timeout, fetch sizes...); `groupId` comes from above. */
+  consumerConfig?: Omit<ConsumerConfig, "groupId">;
+  /** Partitions processed at once (kafkajs default 1). More lets one writer batch across partitions. */
+  partitionsConsumedConcurrently?: number;
+  /** How often to heartbeat while a batch is being applied (ms). */
+  heartbeatIntervalMs?: number;
+}
+
+export class KafkaSource {
+  readonly #o: KafkaSourceOptions;
+  readonly #consumer: Consumer;
+  readonly #batches = new Subject<SourceBatch>();
+  /** Hot: batches flow once `start` runs; subscribe first. */
+  readonly batches: Observable<SourceBatch> = this.#batches.asObservable();
+
+  constructor(options: KafkaSourceOptions) {
+    this.#o = options;
+    this.#consumer = options.kafka.consumer({ ...options.consumerConfig, groupId: options.groupId });
+    const { GROUP_JOIN, CRASH } = this.#consumer.events;
+    this.#consumer.on(GROUP_JOIN, ({ payload }) => this.#onJoin(payload.memberAssignment));
+    this.#consumer.on(CRASH, ({ payload }) => {
+      if (payload.restart) {
+        options.logger.warn({ err: payload.error.message }, "kafka consumer crashed; kafkajs restarts it");
+        return;
+      }
+      options.onCrash(payload.error);
+    });
+  }
+
+  async start(): Promise<void> {
+    await this.#consumer.connect();
+    // fromBeginning: a partition with neither an applied offset nor a start bound starts at the earliest.
+    await this.#consumer.subscribe({ topics: [...this.#o.topics], fromBeginning: true });
+    await this.#consumer.run({
+      eachBatchAutoResolve: false,
+      // Every resolved batch is committed at once, so stop() leaves the group's offsets current.
+      autoCommitThreshold: 1,
+      partitionsConsumedConcurrently: this.#o.partitionsConsumedConcurrently ?? 1,
+      eachBatch: (payload) => this.#eachBatch(payload),
+    });
+  }
+
+  /** Stops fetching, waits for the batches in hand, leaves the group and disconnects. */
+  async stop(): Promise<void> {
+    try {
+      await this.#consumer.disconnect();
+    } finally {
+      this.#batches.complete();
+    }
+  }
+
+  #onJoin(assignment: Record<string, number[]>): void {
+    const byTopic = new Map<string, readonly number[]>();
+    for (const topic of this.#o.topics) {
+      const partitions = assignment[topic] ?? [];
+      byTopic.set(topic, partitions);
+      for (const partition of partitions) {
+        const offset = this.#o.startOffset(topic, partition);
+        this.#consumer.seek({ topic, partition, offset });
+      }
+    }
+    this.#o.logger.info({ assignment: Object.fromEntries(byTopic) }, "kafka partitions assigned");
+    this.#o.onAssigned?.(byTopic);
+  }
+
+  async #eachBatch(payload: EachBatchPayload): Promise<void> {
+    if (payload.isStale() || !payload.isRunning()) return;
+    const batch = toRecordBatch(payload.batch);
+    let complete!: () => void;
+    let fail!: (err: unknown) => void;
+    const settled = new Promise<void>((resolve, reject) => {
+      complete = resolve;
+      fail = reject;
+    });
+    this.#batches.next({ batch, pause: payload.pause, complete, fail });
+    const beat = setInterval(() => {
+      // A failed heartbeat (e.g. a rebalance) is found again by the next fetch; do not abort the apply.
+      payload
+        .heartbeat()
+        .catch((err: Error) => this.#o.logger.debug({ err: err.message }, "heartbeat failed"));
+    }, this.#o.heartbeatIntervalMs ?? 3000);
+    try {
+      await settled;
+    } finally {
+      clearInterval(beat);
+    }
+    payload.resolveOffset(String(batch.lastOffset));
+    await payload.commitOffsetsIfNecessary();
+  }
+}

@@ -1,0 +1,260 @@
+/**
+ * The per-collection writer: the rxjs pipeline from fetched record batches to applied mutations.
+ *
+ *   push(batch) ─► decode ─► Subject ─► bufferTime(batchMaxMs, count = batchMaxMessages)
+ *                                       ─► concatMap(applyChunk)   (ONE writer: in log order, one chunk
+ *                                                                   at a time)
+ *   applyChunk: dead-letter the invalid messages (awaited), then apply the runs of valid ops between
+ *   them in order, `markSkipped` each invalid one, report metrics, mark the offsets done.
+ *
+ * Contract: the promise `push` returns resolves once every message of the batch is applied or
+ * dead-lettered (only then may the source resolve and commit its offsets), and rejects if the writer
+ * failed. Above `highWaterMark` queued messages the batch's partition is paused (kafkajs's `pause()`,
+ * whose resume closure is kept) until the queue drains below `lowWaterMark`. A collection that refuses
+ * a batch with a non-retriable coded error (an `IndexError`) gets the batch again one op at a time,
+ * and the ops it refuses are dead-lettered (reason from the error code), so one bad record cannot stall
+ * the partition. Any other failure is fatal: it fails the writer and is reported through `onError`.
+ */
+
+import { bufferTime, concatMap, filter, from, mergeMap, Subject } from "rxjs";
+import type { Logger } from "pino";
+import type { Metric } from "../index/types.js";
+import type { RecordBatch } from "./batch.js";
+import { unappliedMessages } from "./batch.js";
+import type { DeadLetter, DeadLetterSink } from "./dead-letter.js";
+import { ContiguousProgress } from "./offsets.js";
+import type { CollectionSink, IngestObserver, MutationOp } from "./ops.js";
+import { decodeMessage, type DecodedMessage, type WireMessage } from "./wire.js";
+
+export interface PipelineSettings {
+  batchMaxMessages: number;
+  batchMaxMs: number;
+  highWaterMark: number;
+  lowWaterMark: number;
+  maxMessageBytes: number;
+}
+
+export interface WriterOptions {
+  sink: CollectionSink;
+  metric: Metric;
+  topic: string;
+  dlqTopic: string;
+  deadLetters: DeadLetterSink;
+  observer: IngestObserver;
+  settings: PipelineSettings;
+  logger: Logger;
+  /** Called once if the writer fails; ingest stops and the service decides (exit, restart). */
+  onError(err: unknown): void;
+  /** Wall clock in ms (freshness); injectable for tests. */
+  now?: () => number;
+}
+
+/** A fetched batch, with kafkajs's `pause` for this partition (returns the resume closure). */
+export interface IncomingBatch {
+  batch: RecordBatch;
+  pause(): () => void;
+}
+
+interface Item {
+  decoded: DecodedMessage;
+  original: WireMessage;
+}
+
+/** Engine error codes that mean "this op is bad", mapped to dead-letter reasons. */
+const REFUSAL_REASONS: Record<string, string> = {
+  DIMENSION_MISMATCH: "wrong_dimension",
+  NON_FINITE_VALUE: "non_finite",
+  ZERO_VECTOR: "zero_vector",
+  INVALID_ID: "bad_key",
+};
+
+function isRefusal(err: unknown): err is Error & { code: string } {
+  const e = err as { code?: unknown; retriable?: unknown } | null;
+  return e !== null && typeof e === "object" && typeof e.code === "string" && e.retriable === false;
+}
+
+export class CollectionWriter {
+  readonly #o: WriterOptions;
+  readonly #name: string;
+  readonly #input = new Subject<Item[]>();
+  readonly #progress = new Map<number, ContiguousProgress>();
+  /** Last offset consumed (applied, dead-lettered or filtered) per partition, for lag and readiness. */
+  readonly lastConsumed = new Map<number, number>();
+  readonly #resumes = new Map<number, () => void>();
+  #queued = 0;
+  #failure: { err: unknown } | undefined;
+  readonly #failed: Promise<never>;
+  #rejectFailed!: (err: unknown) => void;
+  /** Resolves when the input is complete and the last chunk applied. */
+  readonly done: Promise<void>;
+
+  constructor(options: WriterOptions) {
+    this.#o = options;
+    this.#name = options.sink.name;
+    this.#failed = new Promise<never>((_, reject) => (this.#rejectFailed = reject));
+    this.#failed.catch(() => undefined); // observed through push() and done
+    const { batchMaxMs, batchMaxMessages } = options.settings;
+    this.done = new Promise<void>((resolve, reject) => {
+      this.#input
+        .pipe(
+          mergeMap((items) => from(items)),
+          bufferTime(batchMaxMs, null, batchMaxMessages),
+          filter((chunk) => chunk.length > 0),
+          concatMap((chunk) => from(this.#applyChunk(chunk))),
+        )
+        .subscribe({ complete: () => resolve(), error: (err: unknown) => this.#fail(err, reject) });
+    });
+    this.done.catch(() => undefined); // the failure is reported through onError; awaiting still rejects
+  }
+
+  /** Messages pushed and not yet applied or dead-lettered. */
+  get queued(): number {
+    return this.#queued;
+  }
+
+  get paused(): boolean {
+    return this.#resumes.size > 0;
+  }
+
+  /** Decodes and enqueues a batch; resolves once all of it is applied or dead-lettered (see module doc). */
+  async push({ batch, pause }: IncomingBatch): Promise<void> {
+    if (this.#failure) throw this.#failure.err;
+    const { partition } = batch;
+    const progress = this.#progressOf(partition);
+    // Skip what is applied already, and what is still in flight (a refetch after a seek or rebalance).
+    const applied = this.#o.sink.appliedOffsets().get(partition);
+    const inFlight = progress.lastRegistered;
+    const after =
+      applied === undefined || (inFlight !== undefined && inFlight > applied) ? inFlight : applied;
+    const messages = unappliedMessages(batch, after);
+    if (messages.length > 0) this.#enqueue(partition, messages, progress, pause);
+    if (batch.messages.length > 0) {
+      const lastMessage = Number(batch.messages[batch.messages.length - 1].offset);
+      await Promise.race([progress.whenDoneThrough(lastMessage), this.#failed]);
+    }
+    const previous = this.lastConsumed.get(partition);
+    if (previous === undefined || batch.lastOffset > previous)
+      this.lastConsumed.set(partition, batch.lastOffset);
+  }
+
+  #enqueue(
+    partition: number,
+    messages: readonly WireMessage[],
+    progress: ContiguousProgress,
+    pause: () => () => void,
+  ): void {
+    const decodeOptions = {
+      dim: this.#o.sink.dim,
+      metric: this.#o.metric,
+      maxMessageBytes: this.#o.settings.maxMessageBytes,
+    };
+    const items = messages.map((m) => ({ decoded: decodeMessage(m, partition, decodeOptions), original: m }));
+    progress.register(items.map((i) => i.decoded.offset));
+    this.#queued += items.length;
+    this.#input.next(items);
+    if (this.#queued > this.#o.settings.highWaterMark && !this.#resumes.has(partition)) {
+      if (this.#resumes.size === 0) this.#o.observer.onPaused?.(this.#name, true);
+      this.#resumes.set(partition, pause());
+      this.#o.logger.debug({ partition, queued: this.#queued }, "ingest paused: writer queue full");
+    }
+  }
+
+  /** No more batches: resolves once the ones in hand are applied (`done`). */
+  complete(): Promise<void> {
+    this.#input.complete();
+    return this.done;
+  }
+
+  #progressOf(partition: number): ContiguousProgress {
+    let p = this.#progress.get(partition);
+    if (p === undefined) this.#progress.set(partition, (p = new ContiguousProgress()));
+    return p;
+  }
+
+  async #applyChunk(chunk: Item[]): Promise<void> {
+    const startedAt = performance.now();
+    const { sink, deadLetters, topic, dlqTopic } = this.#o;
+    const letters: DeadLetter[] = [];
+    for (const { decoded, original } of chunk) {
+      if (decoded.kind === "invalid") letters.push({ ...decoded, original });
+    }
+    await deadLetters.publish(topic, dlqTopic, letters);
+    let run: Item[] = [];
+    for (const item of chunk) {
+      if (item.decoded.kind !== "invalid") {
+        run.push(item);
+        continue;
+      }
+      await this.#applyRun(run);
+      run = [];
+      sink.markSkipped(item.decoded.partition, item.decoded.offset);
+      this.#o.observer.onDeadLetter(this.#name, item.decoded.reason);
+    }
+    await this.#applyRun(run);
+    this.#o.observer.onBatchApplied(this.#name, (performance.now() - startedAt) / 1000, chunk.length);
+    for (const { decoded } of chunk) this.#progressOf(decoded.partition).markDone(decoded.offset);
+    this.#queued -= chunk.length;
+    this.#maybeResume();
+  }
+
+  /** Applies consecutive valid ops; on a refusal, retries them one by one (see module doc). */
+  async #applyRun(run: Item[]): Promise<void> {
+    if (run.length === 0) return;
+    const ops = run.map((i) => i.decoded as MutationOp);
+    try {
+      await this.#o.sink.apply(ops);
+    } catch (err) {
+      if (!isRefusal(err)) throw err;
+      this.#o.logger.warn({ err: err.message, code: err.code }, "batch refused; applying op by op");
+      for (const item of run) await this.#applyOne(item);
+      return;
+    }
+    this.#reportApplied(ops);
+  }
+
+  async #applyOne({ decoded, original }: Item): Promise<void> {
+    const op = decoded as MutationOp;
+    // The refused batch may have been applied up to the refusal; those ops count as applied already.
+    const applied = this.#o.sink.appliedOffsets().get(op.partition);
+    if (applied !== undefined && op.offset <= applied) return this.#reportApplied([op]);
+    try {
+      await this.#o.sink.apply([op]);
+      this.#reportApplied([op]);
+    } catch (err) {
+      if (!isRefusal(err)) throw err;
+      const reason = REFUSAL_REASONS[err.code] ?? "rejected";
+      const letter = { reason, message: err.message, partition: op.partition, offset: op.offset, original };
+      await this.#o.deadLetters.publish(this.#o.topic, this.#o.dlqTopic, [letter]);
+      this.#o.sink.markSkipped(op.partition, op.offset);
+      this.#o.observer.onDeadLetter(this.#name, reason);
+    }
+  }
+
+  #reportApplied(ops: readonly MutationOp[]): void {
+    let upserts = 0;
+    const now = (this.#o.now ?? Date.now)();
+    for (const op of ops) {
+      if (op.kind === "upsert") upserts++;
+      // A producer without timestamps (-1) says nothing about freshness.
+      if (op.timestampMs > 0) this.#o.observer.onFreshness(this.#name, (now - op.timestampMs) / 1000);
+    }
+    if (upserts > 0) this.#o.observer.onApplied(this.#name, "upsert", upserts);
+    if (ops.length > upserts) this.#o.observer.onApplied(this.#name, "delete", ops.length - upserts);
+  }
+
+  #maybeResume(): void {
+    if (this.#resumes.size === 0 || this.#queued >= this.#o.settings.lowWaterMark) return;
+    for (const resume of this.#resumes.values()) resume();
+    this.#resumes.clear();
+    this.#o.observer.onPaused?.(this.#name, false);
+    this.#o.logger.debug({ queued: this.#queued }, "ingest resumed");
+  }
+
+  #fail(err: unknown, reject: (err: unknown) => void): void {
+    this.#failure = { err };
+    this.#o.logger.error({ err }, "ingest writer failed");
+    this.#rejectFailed(err);
+    reject(err);
+    this.#o.onError(err);
+  }
+}

@@ -1,0 +1,204 @@
+import { describe, expect, it } from "vitest";
+import { CollectionWriter, type PipelineSettings } from "../../src/stream/pipeline.js";
+import type { RecordBatch } from "../../src/stream/batch.js";
+import type { WireMessage } from "../../src/stream/wire.js";
+import { IndexError } from "../../src/index/errors.js";
+import { deadLetterRecord, DLQ_HEADERS } from "../../src/stream/dead-letter.js";
+import {
+  MemorySink,
+  RecordingDeadLetters,
+  RecordingObserver,
+  silentLogger,
+  type MemorySinkOptions,
+} from "./support/memory-sink.js";
+
+const settings: PipelineSettings = {
+  batchMaxMessages: 4,
+  batchMaxMs: 5,
+  highWaterMark: 1000,
+  lowWaterMark: 100,
+  maxMessageBytes: 4096,
+};
+
+function upsert(offset: number, id = `p${offset}`, vector = [offset, 1, 2]): WireMessage {
+  return {
+    key: Buffer.from(id),
+    value: Buffer.from(JSON.stringify({ vector })),
+    offset: String(offset),
+    timestamp: "1000",
+  };
+}
+function tombstone(offset: number, id: string): WireMessage {
+  return { key: Buffer.from(id), value: null, offset: String(offset), timestamp: "1000" };
+}
+function garbage(offset: number): WireMessage {
+  return {
+    key: Buffer.from(`g${offset}`),
+    value: Buffer.from("not json"),
+    offset: String(offset),
+    timestamp: "1000",
+  };
+}
+function batchOf(partition: number, messages: WireMessage[], highWatermark = 100): RecordBatch {
+  const lastOffset = Number(messages[messages.length - 1].offset);
+  return { topic: "vecstream.demo", partition, highWatermark, lastOffset, messages };
+}
+
+function setup(sinkOptions: MemorySinkOptions = {}, overrides: Partial<PipelineSettings> = {}) {
+  const sink = new MemorySink(sinkOptions);
+  const observer = new RecordingObserver();
+  const deadLetters = new RecordingDeadLetters();
+  const errors: unknown[] = [];
+  const pauses: number[] = [];
+  const resumes: number[] = [];
+  const writer = new CollectionWriter({
+    sink,
+    metric: sink.metric,
+    topic: sink.topic,
+    dlqTopic: "vecstream.demo.dlq",
+    deadLetters,
+    observer,
+    settings: { ...settings, ...overrides },
+    logger: silentLogger,
+    onError: (err) => errors.push(err),
+    now: () => 3000,
+  });
+  const push = (batch: RecordBatch) =>
+    writer.push({
+      batch,
+      pause: () => {
+        pauses.push(batch.partition);
+        return () => resumes.push(batch.partition);
+      },
+    });
+  return { sink, observer, deadLetters, errors, writer, push, pauses, resumes };
+}
+
+describe("CollectionWriter", () => {
+  it("applies a batch in log order and resolves push only once all of it is applied", async () => {
+    const { sink, push, writer, observer } = setup();
+    const messages = [
+      upsert(0),
+      upsert(1),
+      tombstone(2, "p0"),
+      upsert(3),
+      upsert(4, "p1", [9, 9, 9]),
+      upsert(5),
+    ];
+    await push(batchOf(0, messages));
+    expect(sink.log.map((op) => op.offset)).toEqual([0, 1, 2, 3, 4, 5]);
+    expect(sink.offsets.get(0)).toBe(5);
+    expect([...sink.points.keys()].sort()).toEqual(["p1", "p3", "p5"]);
+    expect(Array.from(sink.points.get("p1")!.vector)).toEqual([9, 9, 9]);
+    expect(writer.lastConsumed.get(0)).toBe(5);
+    expect(writer.queued).toBe(0);
+    // Chunks of at most batchMaxMessages.
+    expect(observer.named("batch").every((e) => (e[3] as number) <= 4)).toBe(true);
+    const applied = observer.named("applied").reduce((n, e) => n + (e[3] as number), 0);
+    expect(applied).toBe(6);
+    expect(observer.named("freshness")[0]).toEqual(["freshness", "demo", 2]);
+  });
+
+  it("dead-letters invalid messages, marks them skipped, and applies the valid ones around them", async () => {
+    const { sink, push, deadLetters, observer } = setup({ metric: "cosine" });
+    const zero = upsert(3, "z", [0, 0, 0]);
+    await push(batchOf(1, [upsert(1), garbage(2), zero, upsert(4)]));
+    expect(sink.log.map((op) => op.offset)).toEqual([1, 4]);
+    expect(sink.skipped).toEqual([
+      { partition: 1, offset: 2 },
+      { partition: 1, offset: 3 },
+    ]);
+    expect(deadLetters.published.map((p) => p.letter.reason)).toEqual(["bad_json", "zero_vector"]);
+    expect(deadLetters.published[1].letter.original).toBe(zero);
+    expect(observer.named("deadLetter")).toEqual([
+      ["deadLetter", "demo", "bad_json"],
+      ["deadLetter", "demo", "zero_vector"],
+    ]);
+    expect(sink.offsets.get(1)).toBe(4);
+  });
+
+  it("does not apply again the messages at or below the collection's applied offset", async () => {
+    const { sink, push } = setup();
+    await push(batchOf(0, [upsert(0), upsert(1)]));
+    await push(batchOf(0, [upsert(0), upsert(1), upsert(2)]));
+    expect(sink.log.map((op) => op.offset)).toEqual([0, 1, 2]);
+  });
+
+  it("pauses the partitions whose batches pass the high-water mark and resumes them below the low one", async () => {
+    const { push, pauses, resumes, observer, sink } = setup(
+      { applyDelayMs: 5 },
+      { highWaterMark: 6, lowWaterMark: 2, batchMaxMessages: 2 },
+    );
+    const range = (from: number, n: number) =>
+      Array.from({ length: n }, (_, i) => upsert(from + i, `q${from + i}`));
+    await Promise.all([
+      push(batchOf(0, range(0, 5))),
+      push(batchOf(1, range(0, 5))),
+      push(batchOf(2, range(0, 5))),
+    ]);
+    expect(pauses).toEqual([1, 2]);
+    expect(resumes.sort()).toEqual([1, 2]);
+    expect(observer.named("paused")).toEqual([
+      ["paused", "demo", true],
+      ["paused", "demo", false],
+    ]);
+    expect(sink.log).toHaveLength(15);
+  });
+
+  it("retries a refused batch op by op and dead-letters only the refused op with a reason from its code", async () => {
+    const refuse = (op: { id: string }) =>
+      op.id === "bad" ? new IndexError("DIMENSION_MISMATCH", "vector has 2 dimensions") : undefined;
+    const { sink, push, deadLetters } = setup({ refuse });
+    await push(batchOf(0, [upsert(0), upsert(1, "bad"), upsert(2)]));
+    expect(sink.log.map((op) => op.id)).toEqual(["p0", "p2"]); // p0, applied before the refusal, is not re-applied
+    expect(deadLetters.published.map((p) => [p.letter.reason, p.letter.offset])).toEqual([
+      ["wrong_dimension", 1],
+    ]);
+    expect(sink.skipped).toEqual([{ partition: 0, offset: 1 }]);
+  });
+
+  it("fails the writer on an unexpected apply error and rejects the pending push", async () => {
+    const { push, errors, writer } = setup({ refuse: () => new Error("disk on fire") });
+    await expect(push(batchOf(0, [upsert(0)]))).rejects.toThrow("disk on fire");
+    await expect(writer.done).rejects.toThrow("disk on fire");
+    expect(errors).toHaveLength(1);
+    await expect(push(batchOf(0, [upsert(1)]))).rejects.toThrow("disk on fire");
+  });
+
+  it("resolves done once complete() is called and the queue is drained", async () => {
+    const { push, writer, sink } = setup({ applyDelayMs: 2 });
+    const pending = push(batchOf(0, [upsert(0), upsert(1), upsert(2)]));
+    await writer.complete();
+    await pending;
+    expect(sink.log).toHaveLength(3);
+  });
+});
+
+describe("deadLetterRecord", () => {
+  it("keeps the original key, value and headers and adds the reason and origin headers", () => {
+    const original = {
+      ...garbage(7),
+      headers: { "content-type": "application/json", trace: "abc" },
+      timestamp: "123",
+    };
+    const record = deadLetterRecord("vecstream.demo", {
+      reason: "bad_json",
+      message: "boom",
+      partition: 3,
+      offset: 7,
+      original,
+    });
+    expect(record.key).toEqual(original.key);
+    expect(record.value).toBe(original.value);
+    expect(record.headers).toEqual({
+      "content-type": "application/json",
+      trace: "abc",
+      [DLQ_HEADERS.reason]: "bad_json",
+      [DLQ_HEADERS.error]: "boom",
+      [DLQ_HEADERS.originTopic]: "vecstream.demo",
+      [DLQ_HEADERS.originPartition]: "3",
+      [DLQ_HEADERS.originOffset]: "7",
+      [DLQ_HEADERS.originTimestamp]: "123",
+    });
+  });
+});
