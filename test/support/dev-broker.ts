@@ -97,6 +97,19 @@ export interface DevBroker {
   stop(): Promise<void>;
 }
 
+/**
+ * kafkajs consumer settings that suit the mock (spread them into `kafka.consumer({...})`). The mock makes
+ * a member that joins a group after another member left wait `sessionTimeout - 1 s` for the departed
+ * member (kafkajs's default 30 s session gives a 29 s stall), so keep the session short; the first join
+ * of a group always waits 3 s (the mock's fixed group.initial.rebalance.delay.ms). A short maxWaitTimeInMs
+ * bounds how long `consumer.disconnect()` waits for an in-flight fetch.
+ */
+export const DEV_BROKER_CONSUMER_SETTINGS = Object.freeze({
+  sessionTimeout: 6_000,
+  heartbeatInterval: 500,
+  maxWaitTimeInMs: 200,
+});
+
 let availability: { available: boolean; reason: string } | undefined;
 
 /**

@@ -1,0 +1,259 @@
+/**
+ * The dev broker (librdkafka 2.0.2's mock cluster) as kafkajs 2.2.4 sees it: what vecstream relies on
+ * works (keyed produce with headers and timestamps, tombstones, group consumption with eachBatch and
+ * commits, high watermarks, retries through injected errors and a broker outage), and what does not is
+ * asserted too (admin.createTopics), so a change in either shows up here. Every test starts its own
+ * broker, so faults never leak between tests.
+ */
+import { Kafka, Partitioners, logLevel } from "kafkajs";
+import type { EachBatchPayload, KafkaMessage } from "kafkajs";
+import { spawn } from "node:child_process";
+import { once } from "node:events";
+import { afterEach, describe, expect, it } from "vitest";
+import {
+  DEV_BROKER_BINARY,
+  DEV_BROKER_CONSUMER_SETTINGS,
+  devBrokerUnavailableReason,
+  isDevBrokerAvailable,
+  startDevBroker,
+} from "../support/dev-broker.js";
+import type { DevBroker, DevBrokerOptions } from "../support/dev-broker.js";
+
+const available = isDevBrokerAvailable();
+if (!available) console.warn(`skipping dev broker tests: ${devBrokerUnavailableReason()}`);
+
+const TOPIC = "vectors";
+const running: Array<{ stop(): Promise<void> }> = [];
+
+afterEach(async () => {
+  // Clients first, broker last, so clients do not spend the teardown reconnecting.
+  for (const item of running.splice(0).reverse()) await item.stop();
+});
+
+async function broker(options: DevBrokerOptions): Promise<DevBroker> {
+  const started = await startDevBroker(options);
+  running.push(started);
+  return started;
+}
+
+/**
+ * A kafkajs client that retries fast (the mock answers in microseconds) and logs nowhere; its error
+ * log entries go to `errorLog` when given, so a test can wait for kafkajs to notice a fault.
+ */
+function client(devBroker: DevBroker, errorLog?: string[]): Kafka {
+  return new Kafka({
+    clientId: "dev-broker-test",
+    brokers: devBroker.bootstrap,
+    logLevel: errorLog ? logLevel.ERROR : logLevel.NOTHING,
+    logCreator: () => (entry) => errorLog?.push(`${entry.log.message} ${String(entry.log.error ?? "")}`),
+    retry: { initialRetryTime: 50, maxRetryTime: 500, retries: 20 },
+  });
+}
+
+async function connectedProducer(kafka: Kafka, retries?: number) {
+  const producer = kafka.producer({
+    createPartitioner: Partitioners.DefaultPartitioner,
+    ...(retries === undefined ? {} : { retry: { retries, initialRetryTime: 50 } }),
+  });
+  await producer.connect();
+  running.push({ stop: () => producer.disconnect() });
+  return producer;
+}
+
+/**
+ * Runs a group consumer with eachBatch, resolving and committing each batch, until `count` messages
+ * arrived in total (or `timeoutMs` passed); returns the messages and the consumer, still running.
+ */
+async function consumeUntil(kafka: Kafka, groupId: string, count: number, timeoutMs = 15_000) {
+  const consumer = kafka.consumer({ groupId, ...DEV_BROKER_CONSUMER_SETTINGS });
+  await consumer.connect();
+  running.push({ stop: () => consumer.disconnect() });
+  await consumer.subscribe({ topic: TOPIC, fromBeginning: true });
+  const received: KafkaMessage[] = [];
+  await consumer.run({
+    eachBatch: async ({ batch, resolveOffset, commitOffsetsIfNecessary }: EachBatchPayload) => {
+      for (const message of batch.messages) {
+        received.push(message);
+        resolveOffset(message.offset);
+      }
+      await commitOffsetsIfNecessary();
+    },
+  });
+  await waitFor(() => received.length >= count, timeoutMs);
+  return { consumer, received };
+}
+
+async function waitFor(condition: () => boolean, timeoutMs: number): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  while (!condition() && Date.now() < deadline) await new Promise((resolve) => setTimeout(resolve, 25));
+}
+
+describe.skipIf(!available)("the dev broker process", () => {
+  it("prints one bootstrap address per broker, all on loopback", async () => {
+    const devBroker = await broker({ brokers: 3 });
+    expect(devBroker.bootstrap).toHaveLength(3);
+    for (const address of devBroker.bootstrap) expect(address).toMatch(/^127\.0\.0\.1:\d+$/);
+    expect(await devBroker.command("bootstrap")).toBe(devBroker.bootstrap.join(","));
+  });
+
+  it("answers each command with OK or ERR and a reason", async () => {
+    const devBroker = await broker({ brokers: 3, topics: [{ name: TOPIC, partitions: 2 }] });
+    expect(await devBroker.command("ping")).toBe("pong");
+    await expect(devBroker.command("explode")).rejects.toMatchObject({ code: "DEV_BROKER_COMMAND_FAILED" });
+    await expect(devBroker.brokerDown(9)).rejects.toThrow(/BROKER_NOT_AVAILABLE/);
+    await expect(devBroker.createTopic(TOPIC, 2)).rejects.toThrow(/TOPIC_ALREADY_EXISTS/);
+    await expect(devBroker.setLeader("no-such-topic", 0, 1)).rejects.toThrow(/UNKNOWN_TOPIC_OR_PART/);
+    await expect(devBroker.pushRequestErrors("Produce", 1, "NO_SUCH_ERROR")).rejects.toThrow(/usage/);
+    await devBroker.setLeader(TOPIC, 1, 3);
+    await devBroker.setRtt(2, 5);
+  });
+
+  it("fails to start with the broker's own explanation when a topic spec is invalid", async () => {
+    await expect(startDevBroker({ topics: [{ name: "bad", partitions: 0 }] })).rejects.toMatchObject({
+      code: "DEV_BROKER_EXITED",
+      message: expect.stringMatching(/bad --topic 'bad:0'/),
+    });
+  });
+
+  it("exits with status 0 when its standard input ends, so a dead parent leaves no orphan", async () => {
+    const child = spawn(DEV_BROKER_BINARY, ["--topic", "t:1"], { stdio: ["pipe", "pipe", "ignore"] });
+    await once(child.stdout, "data");
+    child.stdin.end();
+    const [code] = await once(child, "exit");
+    expect(code).toBe(0);
+  });
+
+  it("exits with status 0 on SIGTERM, and stop() is idempotent", async () => {
+    const devBroker = await broker({});
+    await devBroker.stop();
+    await devBroker.stop();
+    expect(() => process.kill(devBroker.pid, 0)).toThrow(/ESRCH/);
+    await expect(devBroker.command("ping")).rejects.toMatchObject({ code: "DEV_BROKER_EXITED" });
+  });
+});
+
+describe.skipIf(!available)("kafkajs 2.2.4 against the dev broker", () => {
+  it("delivers keys, headers, explicit timestamps and null-value tombstones through eachBatch", async () => {
+    const kafka = client(await broker({ topics: [{ name: TOPIC, partitions: 1 }] }));
+    const producer = await connectedProducer(kafka);
+    await producer.send({
+      topic: TOPIC,
+      messages: [
+        {
+          key: "p1",
+          value: '{"vector":[1,2]}',
+          headers: { "content-type": "json" },
+          timestamp: "1700000000000",
+        },
+        { key: "p1", value: null, timestamp: "1700000000500" },
+        { key: "p2", value: '{"vector":[3,4]}', timestamp: "1600000000000" },
+      ],
+    });
+    const { received } = await consumeUntil(kafka, "g-delivery", 3);
+    expect(
+      received.map((m) => [m.offset, m.key?.toString(), m.value?.toString() ?? null, m.timestamp]),
+    ).toEqual([
+      ["0", "p1", '{"vector":[1,2]}', "1700000000000"],
+      ["1", "p1", null, "1700000000500"],
+      ["2", "p2", '{"vector":[3,4]}', "1600000000000"],
+    ]);
+    expect(received[1].value).toBeNull();
+    expect(received[0].headers?.["content-type"]?.toString()).toBe("json");
+  });
+
+  it("resumes a restarted consumer group from its committed offsets", async () => {
+    const kafka = client(await broker({ topics: [{ name: TOPIC, partitions: 2 }] }));
+    const producer = await connectedProducer(kafka);
+    const batch = (from: number) =>
+      Array.from({ length: 4 }, (_, i) => ({ key: `k${from + i}`, value: `${from + i}` }));
+    await producer.send({ topic: TOPIC, messages: batch(0) });
+    const first = await consumeUntil(kafka, "g-resume", 4);
+    expect(first.received).toHaveLength(4);
+    await first.consumer.disconnect(); // leaves the group; the next member waits out its session (see harness)
+
+    const admin = kafka.admin();
+    await admin.connect();
+    running.push({ stop: () => admin.disconnect() });
+    const committed = await admin.fetchOffsets({ groupId: "g-resume", topics: [TOPIC] });
+    const committedTotal = committed[0].partitions.reduce((sum, p) => sum + Math.max(0, Number(p.offset)), 0);
+    expect(committedTotal).toBe(4);
+
+    await producer.send({ topic: TOPIC, messages: batch(4) });
+    const second = await consumeUntil(kafka, "g-resume", 4);
+    expect(second.received.map((m) => m.value?.toString()).sort()).toEqual(["4", "5", "6", "7"]);
+  });
+
+  it("reports per-partition high watermarks through admin.fetchTopicOffsets", async () => {
+    const kafka = client(await broker({ topics: [{ name: TOPIC, partitions: 3 }] }));
+    const producer = await connectedProducer(kafka);
+    await producer.send({
+      topic: TOPIC,
+      messages: [0, 0, 1].map((p, i) => ({ partition: p, value: `${i}` })),
+    });
+    const admin = kafka.admin();
+    await admin.connect();
+    running.push({ stop: () => admin.disconnect() });
+    const offsets = await admin.fetchTopicOffsets(TOPIC);
+    const byPartition = Object.fromEntries(offsets.map((o) => [o.partition, [o.low, o.high]]));
+    expect(byPartition).toEqual({ 0: ["0", "2"], 1: ["0", "1"], 2: ["0", "0"] });
+  });
+
+  it("rejects admin.createTopics with KafkaJSBrokerNotFound, while the broker's own topic command works", async () => {
+    // The mock names controller 0, which is no broker (ids start at 1), and implements no CreateTopics.
+    const devBroker = await broker({ brokers: 3 });
+    const admin = client(devBroker).admin();
+    await admin.connect();
+    running.push({ stop: () => admin.disconnect() });
+    await expect(
+      admin.createTopics({ topics: [{ topic: "made-by-client", numPartitions: 2 }] }),
+    ).rejects.toMatchObject({
+      name: "KafkaJSBrokerNotFound",
+      message: "Broker 0 not found in the cached metadata",
+    });
+    expect(await admin.listTopics()).not.toContain("made-by-client");
+
+    await devBroker.createTopic("made-by-broker", 2);
+    expect((await admin.fetchTopicOffsets("made-by-broker")).map((o) => o.partition).sort()).toEqual([0, 1]);
+  });
+
+  it("retries injected retriable Produce errors until the send succeeds", async () => {
+    const devBroker = await broker({ topics: [{ name: TOPIC, partitions: 1 }] });
+    const producer = await connectedProducer(client(devBroker));
+    let produceRequests = 0;
+    producer.on(producer.events.REQUEST, (event) => {
+      if (event.payload.apiName === "Produce") produceRequests += 1;
+    });
+    await devBroker.pushRequestErrors("Produce", 2, "NOT_LEADER_FOR_PARTITION");
+    const [result] = await producer.send({ topic: TOPIC, messages: [{ key: "k", value: "v" }] });
+    expect(result).toMatchObject({ errorCode: 0, baseOffset: "0" });
+    expect(produceRequests).toBe(3);
+  });
+
+  it("surfaces an injected Produce error when the producer may not retry", async () => {
+    const devBroker = await broker({ topics: [{ name: TOPIC, partitions: 1 }] });
+    const producer = await connectedProducer(client(devBroker), 0);
+    await devBroker.pushRequestErrors("Produce", 1, "NOT_LEADER_FOR_PARTITION");
+    await expect(producer.send({ topic: TOPIC, messages: [{ value: "v" }] })).rejects.toThrow(
+      /not the leader/,
+    );
+  });
+
+  it("keeps a consumer going after its partition leader goes down and comes back up", async () => {
+    const devBroker = await broker({ brokers: 3, topics: [{ name: TOPIC, partitions: 1 }] });
+    const errorLog: string[] = [];
+    const kafka = client(devBroker, errorLog);
+    await devBroker.setLeader(TOPIC, 0, 2); // a known leader, and not broker 1, so bootstrap keeps working
+    const producer = await connectedProducer(kafka);
+    await producer.send({ topic: TOPIC, messages: [{ value: "before" }] });
+    const { received } = await consumeUntil(kafka, "g-outage", 1);
+
+    await devBroker.brokerDown(2);
+    const refused = `ECONNREFUSED ${devBroker.bootstrap[1]}`; // the consumer's fetch reconnecting to broker 2
+    await waitFor(() => errorLog.some((line) => line.includes(refused)), 10_000);
+    expect(errorLog.some((line) => line.includes(refused))).toBe(true);
+    await devBroker.brokerUp(2);
+    await producer.send({ topic: TOPIC, messages: [{ value: "after" }] });
+    await waitFor(() => received.some((m) => m.value?.toString() === "after"), 15_000);
+    expect(received.map((m) => m.value?.toString())).toEqual(["before", "after"]);
+  });
+});
