@@ -1,0 +1,229 @@
+/**
+ * The HNSW part of the snapshot format (framing in serialization-frame.ts, entry points in
+ * serialization.ts).
+ *
+ * Contract: only the `nodeCount` slots in use are written, slot by slot, so a snapshot does not carry
+ * unused capacity, and chunk boundaries are a load-time decision (a build with another CHUNK_SHIFT
+ * reads the same file). Sections, in order:
+ *
+ *     LEVL  u8  top layer of each slot            FLAG  u8  LIVE / TOMBSTONE / FREE of each slot
+ *     IDS   ids of every non-free slot, slot order FREE  u32 free-slot stack, bottom first
+ *     VECS  f32 nodeCount * dim                   LNK0  u32 nodeCount * (1 + 2M) layer-0 records
+ *     UPPR  u32 levels[s] * (1 + M) words for each slot s with levels[s] > 0, slot order
+ *
+ * Sizes of all but IDS follow from the verified header and LEVL, so every announced length is checked
+ * before anything is allocated from it. Graph-level consistency (link targets, entry point) is then
+ * checked by `HnswIndex.fromInternals`.
+ */
+
+import { FREE } from "./hnsw-graph.js";
+import type { HnswInternals } from "./hnsw-graph.js";
+import { HnswIndex } from "./hnsw-index.js";
+import type { HnswParams } from "./hnsw-params.js";
+import { bytesOf, idsByteLength, writeIds } from "./serialization-frame.js";
+import type { FrameWriter, SnapshotHeader } from "./serialization-frame.js";
+import type { FrameReader } from "./serialization-reader.js";
+import { readIdSection } from "./serialization-reader.js";
+import { CHUNK_NODES, CHUNK_SHIFT } from "./vector-store.js";
+
+/** Header fields of an HNSW snapshot, in file order; signed ones are stored as their u32 bits. */
+export const HNSW_FIELDS = [
+  "M",
+  "efConstruction",
+  "efSearch",
+  "seed",
+  "initialCapacity",
+  "nodeCount",
+  "capacity",
+  "liveCount",
+  "tombstoneCount",
+  "freeCount",
+  "entryPoint",
+  "maxLevel",
+  "rngState",
+] as const;
+
+const SECTION_COUNT = 7;
+/** Slots a loaded index may hold; matches the largest `initialCapacity` the parameters accept. */
+const MAX_SLOTS = 2 ** 31;
+
+export function hnswHeaderFields(params: Required<HnswParams>, g: HnswInternals): number[] {
+  return [
+    params.M,
+    params.efConstruction,
+    params.efSearch,
+    params.seed,
+    params.initialCapacity,
+    g.nodeCount,
+    g.capacity,
+    g.liveCount,
+    g.tombstoneCount,
+    g.freeSlots.length,
+    g.entryPoint,
+    g.maxLevel,
+    g.rngState,
+  ];
+}
+
+export function* writeHnswSections(
+  w: FrameWriter,
+  params: Required<HnswParams>,
+  g: HnswInternals,
+): Generator<Uint8Array> {
+  const n = g.nodeCount;
+  const ids = g.slotIds.slice(0, n).map((id, s) => (g.flags[s] === FREE ? undefined : id));
+  yield* w.section("LEVL", n, () => w.putBytes(g.levels.subarray(0, n)));
+  yield* w.section("FLAG", n, () => w.putBytes(g.flags.subarray(0, n)));
+  yield* w.section("IDS ", idsByteLength(ids), () => writeIds(w, ids));
+  yield* w.section("FREE", 4 * g.freeSlots.length, () => w.putBytes(bytesOf(Uint32Array.from(g.freeSlots))));
+  yield* w.section("VECS", 4 * n * params.dim, () =>
+    writeSlots(w, g.vectorChunks, g.chunkShift, n, params.dim),
+  );
+  const stride0 = 1 + 2 * params.M;
+  yield* w.section("LNK0", 4 * n * stride0, () => writeSlots(w, g.links0Chunks, g.chunkShift, n, stride0));
+  const upperWords = upperWordCount(g.levels, n, params.M);
+  yield* w.section("UPPR", 4 * upperWords, function* () {
+    for (let s = 0; s < n; s++) {
+      const links = g.upperLinks[s];
+      if (g.levels[s] > 0 && links !== undefined) yield* w.putBytes(bytesOf(links));
+    }
+  });
+}
+
+/** Writes the first `n` slots of per-slot records (`stride` elements each) held in chunks. */
+function* writeSlots(
+  w: FrameWriter,
+  chunks: (Float32Array | Uint32Array)[],
+  chunkShift: number,
+  n: number,
+  stride: number,
+): Generator<Uint8Array> {
+  for (let c = 0, start = 0; start < n; c++) {
+    const slots = Math.min(n - start, c === 0 ? chunks[0].length / stride : 1 << chunkShift);
+    yield* w.putBytes(bytesOf(chunks[c].subarray(0, slots * stride)));
+    start += slots;
+  }
+}
+
+function upperWordCount(levels: Uint8Array, n: number, M: number): number {
+  let words = 0;
+  for (let s = 0; s < n; s++) words += levels[s] * (1 + M);
+  return words;
+}
+
+/** Reads the HNSW sections after a verified header; returns the index and the number of sections. */
+export async function readHnswSections(r: FrameReader, header: SnapshotHeader): Promise<[HnswIndex, number]> {
+  const f = header.fields;
+  const params: Required<HnswParams> = {
+    dim: header.dim,
+    metric: header.metric,
+    M: f.M,
+    efConstruction: f.efConstruction,
+    efSearch: f.efSearch,
+    seed: f.seed,
+    initialCapacity: f.initialCapacity,
+  };
+  checkCounts(r, f);
+  r.asCorrupt(() => new HnswIndex({ ...params, initialCapacity: 1 }));
+  const n = f.nodeCount;
+  const layout = chunkLayout(f.capacity);
+  const levels = new Uint8Array(layout.capacity);
+  const flags = new Uint8Array(layout.capacity).fill(FREE);
+  await readSection(r, "LEVL", levels.subarray(0, n));
+  await readSection(r, "FLAG", flags.subarray(0, n));
+  const used = n - f.freeCount;
+  const ids = await readIdSection(r, used);
+  const slotIds = new Array<string | undefined>(layout.capacity).fill(undefined);
+  let next = 0;
+  for (let s = 0; s < n && next <= used; s++) if (flags[s] !== FREE) slotIds[s] = ids[next++];
+  if (next !== used) throw r.corrupt(`FLAG marks ${next} slots in use, the header says ${used}`);
+  const freeSlots = new Uint32Array(f.freeCount);
+  await readSection(r, "FREE", bytesOf(freeSlots));
+  const vectorChunks = layout.chunkSlots.map((slots) => new Float32Array(slots * params.dim));
+  await readSlots(r, "VECS", vectorChunks, n, params.dim);
+  const stride0 = 1 + 2 * params.M;
+  const links0Chunks = layout.chunkSlots.map((slots) => new Uint32Array(slots * stride0));
+  await readSlots(r, "LNK0", links0Chunks, n, stride0);
+  const upperLinks = await readUpper(r, levels, n, params.M, layout.capacity);
+  const internals: HnswInternals = {
+    nodeCount: n,
+    capacity: layout.capacity,
+    chunkShift: CHUNK_SHIFT,
+    vectorChunks,
+    links0Chunks,
+    upperLinks,
+    levels,
+    flags,
+    slotIds,
+    freeSlots: Array.from(freeSlots),
+    entryPoint: f.entryPoint | 0,
+    maxLevel: f.maxLevel | 0,
+    rngState: f.rngState,
+    liveCount: f.liveCount,
+    tombstoneCount: f.tombstoneCount,
+  };
+  r.section = "graph";
+  return [r.asCorrupt(() => HnswIndex.fromInternals(params, internals)), SECTION_COUNT];
+}
+
+function checkCounts(r: FrameReader, f: Record<string, number>): void {
+  if (f.nodeCount > f.capacity || f.capacity > MAX_SLOTS) {
+    throw r.corrupt(`nodeCount ${f.nodeCount} and capacity ${f.capacity} are out of range`);
+  }
+  if (f.liveCount + f.tombstoneCount + f.freeCount !== f.nodeCount) {
+    throw r.corrupt(
+      `live ${f.liveCount} + tombstoned ${f.tombstoneCount} + free ${f.freeCount} slots != nodeCount ${f.nodeCount}`,
+    );
+  }
+}
+
+/** Chunk sizes for `capacity` slots under this build's chunk rule (see vector-store.ts). */
+function chunkLayout(capacity: number): { capacity: number; chunkSlots: number[] } {
+  const first = Math.max(1, Math.min(capacity, CHUNK_NODES));
+  const full = Math.ceil((capacity - first) / CHUNK_NODES);
+  return {
+    capacity: first + full * CHUNK_NODES,
+    chunkSlots: [first, ...new Array<number>(full).fill(CHUNK_NODES)],
+  };
+}
+
+async function readSection(r: FrameReader, tag: string, target: Uint8Array): Promise<void> {
+  await r.openSection(tag, target.length);
+  await r.readInto(target);
+  await r.closeSection();
+}
+
+async function readSlots(
+  r: FrameReader,
+  tag: string,
+  chunks: (Float32Array | Uint32Array)[],
+  n: number,
+  stride: number,
+): Promise<void> {
+  await r.openSection(tag, 4 * n * stride);
+  for (let c = 0, start = 0; start < n; c++) {
+    const slots = Math.min(n - start, chunks[c].length / stride);
+    await r.readInto(bytesOf(chunks[c].subarray(0, slots * stride)));
+    start += slots;
+  }
+  await r.closeSection();
+}
+
+async function readUpper(
+  r: FrameReader,
+  levels: Uint8Array,
+  n: number,
+  M: number,
+  capacity: number,
+): Promise<(Uint32Array | undefined)[]> {
+  await r.openSection("UPPR", 4 * upperWordCount(levels, n, M));
+  const upper = new Array<Uint32Array | undefined>(capacity).fill(undefined);
+  for (let s = 0; s < n; s++) {
+    if (levels[s] === 0) continue;
+    const links = new Uint32Array(levels[s] * (1 + M));
+    await r.readInto(bytesOf(links));
+    upper[s] = links;
+  }
+  await r.closeSection();
+  return upper;
+}
