@@ -1,5 +1,6 @@
 import { describe, expect, it } from "vitest";
 import { BruteForceIndex } from "../../src/index/brute-force-index.js";
+import { HnswIndex } from "../../src/index/hnsw-index.js";
 import { SeededRandom } from "../../src/index/random.js";
 import type { SearchHit, SearchOptions, VectorIndex } from "../../src/index/types.js";
 import type { ScanQuery } from "../../src/quality/exact-scan.js";
@@ -80,6 +81,23 @@ describe("live recall estimate", () => {
     expect(Math.abs(estimate.recall - actual)).toBeLessThan(4 * estimate.standardError + 0.01);
     // On the very same queries the estimator and the direct computation agree exactly.
     expect(estimate.recall).toBeCloseTo(directRecall(index, truth, sample, 10), 10);
+  });
+
+  it("matches the directly computed recall of an HNSW graph built with M = 2 and searched at ef = 1", async () => {
+    const data = clusteredPoints(2000, 16, 20, 0.3, 12);
+    const index = fill(
+      new HnswIndex({ dim: 16, metric: "l2", M: 2, efConstruction: 8, efSearch: 1, seed: 3 }),
+      data,
+    );
+    const truth = fill(new BruteForceIndex({ dim: 16, metric: "l2" }), data);
+    const actual = directRecall(index, truth, await liveQueries(index, 2000, 5), 10);
+    expect(actual).toBeGreaterThan(0.05);
+    expect(actual).toBeLessThan(0.6);
+
+    const estimate = (await estimateRecall(index, await liveQueries(index, 80, 6), { k: 10, ef: 1 }))!;
+    expect(Math.abs(estimate.recall - actual)).toBeLessThan(4 * estimate.standardError + 0.01);
+    expect(estimate.interval[0]).toBeLessThan(estimate.recall);
+    expect(estimate.interval[1]).toBeGreaterThan(estimate.recall);
   });
 
   it("uses recent search vectors as they are, without excluding any point", async () => {
