@@ -51,6 +51,11 @@ export class HnswIndex implements VectorIndex {
   readonly #vectorBuf: Float32Array;
   readonly #queryBuf: Float32Array;
   #searching = false;
+  /**
+   * Tombstone fraction that triggers consolidation (default `CONSOLIDATION_RATIO`). `Infinity` turns
+   * repair off and leaves hnswlib-style mark-only deletes, the baseline benchmarks compare against.
+   */
+  consolidationRatio = CONSOLIDATION_RATIO;
 
   constructor(params: HnswParams) {
     this.params = resolveParams(params);
@@ -183,7 +188,7 @@ export class HnswIndex implements VectorIndex {
   #consolidateIfDue(): void {
     const graph = this.#graph;
     const used = graph.liveCount + graph.tombstoneCount;
-    if (graph.tombstoneCount > 0 && graph.tombstoneCount >= CONSOLIDATION_RATIO * used) {
+    if (graph.tombstoneCount > 0 && graph.tombstoneCount >= this.consolidationRatio * used) {
       consolidateDeletes(graph, this.#ctx, this.#scratch, this.params.efConstruction);
     }
   }

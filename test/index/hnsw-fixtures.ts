@@ -8,12 +8,22 @@ import type { HnswIndex } from "../../src/index/hnsw-index.js";
 import { SeededRandom } from "../../src/index/random.js";
 import type { Metric } from "../../src/index/types.js";
 
-/** `n` points in `dim` dimensions around `clusters` centres (spread 1 around centres spread 10). */
-export function gaussianClusters(n: number, dim: number, clusters: number, seed: number): Float32Array[] {
-  const rng = new SeededRandom(seed);
+/**
+ * `n` points in `dim` dimensions around `clusters` centres (spread 1 around centres spread 10). The
+ * centres depend on `seed` only, so a different `pointSeed` draws new points from the same distribution.
+ */
+export function gaussianClusters(
+  n: number,
+  dim: number,
+  clusters: number,
+  seed: number,
+  pointSeed = seed,
+): Float32Array[] {
+  let rng = new SeededRandom(seed);
   const centres = Array.from({ length: clusters }, () =>
     Float32Array.from({ length: dim }, () => rng.nextGaussian() * 10),
   );
+  if (pointSeed !== seed) rng = new SeededRandom(pointSeed);
   return Array.from({ length: n }, () => {
     const c = centres[rng.nextInt(clusters)];
     return Float32Array.from({ length: dim }, (_, i) => c[i] + rng.nextGaussian());

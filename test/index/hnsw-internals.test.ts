@@ -1,0 +1,72 @@
+import { describe, expect, it } from "vitest";
+import { IndexError } from "../../src/index/errors.js";
+import type { HnswInternals } from "../../src/index/hnsw-index.js";
+import { HnswIndex } from "../../src/index/hnsw-index.js";
+import { gaussianClusters } from "./hnsw-fixtures.js";
+
+/** Layer-0 records of these tests are 1 + 2M = 17 words long (M = 8). */
+
+/** A deep copy, as a snapshot round trip would produce. */
+function copy(x: HnswInternals): HnswInternals {
+  return {
+    ...x,
+    vectorChunks: x.vectorChunks.map((c) => c.slice()),
+    links0Chunks: x.links0Chunks.map((c) => c.slice()),
+    upperLinks: x.upperLinks.map((u) => u?.slice()),
+    levels: x.levels.slice(),
+    flags: x.flags.slice(),
+    slotIds: x.slotIds.slice(),
+    freeSlots: x.freeSlots.slice(),
+  };
+}
+
+function churned(): HnswIndex {
+  const index = new HnswIndex({ dim: 8, metric: "cosine", M: 8, seed: 5 });
+  gaussianClusters(600, 8, 4, 5).forEach((p, i) => index.upsert(`p${i}`, p));
+  index.consolidationRatio = Infinity;
+  for (let i = 0; i < 60; i++) index.delete(`p${i * 3}`);
+  index.consolidateDeletes();
+  for (let i = 0; i < 20; i++) index.delete(`p${i * 3 + 1}`);
+  return index;
+}
+
+describe("HnswIndex internals and fromInternals", () => {
+  it("restores an index that answers and grows exactly like the original", () => {
+    const original = churned();
+    const params = original.params;
+    const restored = HnswIndex.fromInternals(params, copy(original.internals()));
+    restored.consolidationRatio = Infinity;
+    expect(restored.stats()).toEqual(original.stats());
+    expect([...restored.ids()].sort()).toEqual([...original.ids()].sort());
+    const more = gaussianClusters(50, 8, 4, 5, 55);
+    more.forEach((p, i) => {
+      original.upsert(`n${i}`, p);
+      restored.upsert(`n${i}`, p);
+    });
+    for (const q of more.slice(0, 10)) expect(restored.search(q, 10)).toEqual(original.search(q, 10));
+    expect(restored.internals().levels).toEqual(original.internals().levels);
+  });
+
+  it.each<[string, (x: HnswInternals) => void]>([
+    ["a link beyond the used slots", (x) => (x.links0Chunks[0][x.entryPoint * 17 + 1] = x.nodeCount + 5)],
+    ["an overfull list", (x) => (x.links0Chunks[0][x.entryPoint * 17] = 99)],
+    ["a wrong live count", (x) => (x.liveCount += 1)],
+    ["an entry point that is not live", (x) => (x.entryPoint = x.freeSlots[0])],
+    ["a free slot missing from the free list", (x) => x.freeSlots.pop()],
+    ["an unknown slot state", (x) => (x.flags[3] = 7)],
+    ["a truncated link chunk", (x) => (x.links0Chunks[0] = x.links0Chunks[0].subarray(1))],
+    ["a live slot without an id", (x) => (x.slotIds[x.entryPoint] = undefined)],
+  ])("refuses a snapshot with %s as CORRUPT_INDEX", (_name, damage) => {
+    const index = churned();
+    const x = copy(index.internals());
+    damage(x);
+    let error: unknown;
+    try {
+      HnswIndex.fromInternals(index.params, x);
+    } catch (e) {
+      error = e;
+    }
+    expect(error).toBeInstanceOf(IndexError);
+    expect((error as IndexError).code).toBe("CORRUPT_INDEX");
+  });
+});
