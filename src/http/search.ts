@@ -111,6 +111,7 @@ export function searchRoutes(router: Router, view: ServiceView, metrics: Metrics
       const stop = metrics.searchSeconds.startTimer({ collection: collection.name, kind: "single" });
       const hits = collection.search(body.vector, body.k, body.ef, payloadFilter(body.filter));
       stop();
+      view.onSearch?.(collection.name, body.vector);
       return render(collection, hits, body);
     });
     res.json({ result, took_ms: performance.now() - started });
@@ -131,6 +132,7 @@ export function searchRoutes(router: Router, view: ServiceView, metrics: Metrics
         render(collection, collection.search(s.vector, s.k, s.ef, payloadFilter(s.filter)), s),
       );
       stop();
+      for (const s of searches) view.onSearch?.(collection.name, s.vector);
       return out;
     });
     res.json({ result, took_ms: performance.now() - started });

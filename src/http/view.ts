@@ -10,4 +10,6 @@ export type CollectionStatus = "loading_snapshot" | "catching_up" | "ready";
 export interface ServiceView {
   readonly collections: ReadonlyMap<string, Collection>;
   status(name: string): CollectionStatus;
+  /** Told about every served query vector (the quality prober samples them as recall probes). */
+  onSearch?(collection: string, vector: readonly number[]): void;
 }
