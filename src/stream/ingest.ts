@@ -15,7 +15,15 @@
  *   `done` then resolves.
  */
 
-import { Kafka, Partitioners, type Admin, type KafkaConfig, type Producer, type SASLOptions } from "kafkajs";
+import {
+  Kafka,
+  Partitioners,
+  type Admin,
+  type KafkaConfig,
+  type Producer,
+  type RetryOptions,
+  type SASLOptions,
+} from "kafkajs";
 import type { Logger } from "pino";
 import type { Metric } from "../index/types.js";
 import { KafkaDeadLetterSink } from "./dead-letter.js";
@@ -33,6 +41,8 @@ export interface IngestKafkaConfig {
   ssl?: boolean;
   sasl?: SASLOptions | null;
   connectionTimeoutMs?: number;
+  /** kafkajs retry policy (tests shorten it); kafkajs defaults otherwise. */
+  retry?: RetryOptions;
 }
 
 /** A collection as ingest needs it; `Collection` (src/collection.ts) satisfies this as is. */
@@ -96,7 +106,7 @@ class IngestRun {
   constructor(options: IngestOptions) {
     this.#o = options;
     this.#log = options.logger.child({ component: "ingest" });
-    const { brokers, clientId, ssl, sasl, connectionTimeoutMs } = options.kafka;
+    const { brokers, clientId, ssl, sasl, connectionTimeoutMs, retry } = options.kafka;
     const config: KafkaConfig = {
       brokers,
       clientId,
@@ -106,6 +116,7 @@ class IngestRun {
       logCreator: pinoLogCreator(this.#log.child({ component: "kafkajs" })),
     };
     if (sasl) config.sasl = sasl;
+    if (retry) config.retry = retry;
     this.#kafka = new Kafka(config);
     this.#admin = this.#kafka.admin();
     this.#producer = this.#kafka.producer({ createPartitioner: Partitioners.DefaultPartitioner });
