@@ -7,7 +7,8 @@
  * production kernel (`js-unroll4`), and writes everything, raw samples included, to
  * `bench/results/distance.json`.
  *
- *   npm run bench:distance                    dims 25,128,768; 100k vectors; metrics l2,cosine; 3 rounds
+ *   npm run bench:distance                    dims 25,128,768,1536; 100k vectors (at most 320 MB per
+ *                                             slab, so 52k at d=1536); metrics l2,cosine; 3 rounds
  *   npm run bench:distance -- --quick         dims 25,128; 20k vectors; 1 round of fewer, shorter repetitions
  *   npm run bench:distance -- --dims 128,1536 --metrics l2 --variants js-unroll4,wasm-pair
  */
@@ -28,6 +29,13 @@ const ROOT = fileURLToPath(new URL("../../", import.meta.url));
 const RESULTS = fileURLToPath(new URL("../results/distance.json", import.meta.url));
 const BASELINE: Variant = "js-unroll4";
 const PATTERNS: readonly Pattern[] = ["random", "sequential"];
+/** One slab per worker process at a time; the box is shared, so the widest vectors get fewer rows. */
+const MAX_SLAB_BYTES = 320_000_000;
+
+/** Rows of the slab at `dim`: `--vectors`, or fewer when that would pass MAX_SLAB_BYTES. */
+export function vectorsFor(dim: number, requested: number): number {
+  return Math.min(requested, Math.floor(MAX_SLAB_BYTES / (4 * dim)));
+}
 /** Float32 sums (WASM lanes, fround) drift from float64 ones by ~1e-6 per distance; 1e-4 flags bugs. */
 const CHECKSUM_TOLERANCE = 1e-4;
 
@@ -46,6 +54,8 @@ export interface Cell {
   variant: Variant;
   metric: Metric;
   dim: number;
+  /** Rows in the slab the slots were drawn from. */
+  vectors: number;
   pattern: Pattern;
   /** Median of the samples of every round. */
   nsPerDistance: number;
@@ -82,7 +92,7 @@ function options(): Options {
   if (unknown.length > 0) throw new Error(`unknown variants ${unknown.join(", ")}`);
   if (!variants.includes(BASELINE)) variants.unshift(BASELINE);
   return {
-    dims: (values.dims ?? (values.quick ? "25,128" : "25,128,768")).split(",").map(Number),
+    dims: (values.dims ?? (values.quick ? "25,128" : "25,128,768,1536")).split(",").map(Number),
     metrics: values.metrics.split(",") as Metric[],
     variants,
     vectors: Number(values.vectors ?? (values.quick ? 20_000 : 100_000)),
@@ -94,20 +104,25 @@ function options(): Options {
 
 function runWorker(variant: Variant, metric: Metric, dim: number, opts: Options): WorkerResult {
   const args = ["--import", "tsx", WORKER, "--variant", variant, "--metric", metric, "--dim", String(dim)];
-  args.push("--vectors", String(opts.vectors), "--reps", String(opts.reps), "--min-ms", String(opts.minMs));
+  args.push(
+    "--vectors",
+    String(vectorsFor(dim, opts.vectors)),
+    "--reps",
+    String(opts.reps),
+    "--min-ms",
+    String(opts.minMs),
+  );
   const child = spawnSync(process.execPath, args, { cwd: ROOT, encoding: "utf8", maxBuffer: 1 << 24 });
   if (child.status !== 0) throw new Error(`worker ${variant} ${metric} d=${dim} failed:\n${child.stderr}`);
   return JSON.parse(child.stdout.trim().split("\n").pop() ?? "") as WorkerResult;
 }
 
+/** What the rounds of one variant measured for one pattern. */
+type Measured = Pick<Cell, "nsPerDistance" | "minNsPerDistance" | "samples" | "checksum">;
+
 /** Pools the timed samples of every round of one variant: the median of all of them, and the best. */
-function mergeRounds(
-  runs: WorkerResult[],
-): Map<Pattern, Omit<Cell, "variant" | "metric" | "dim" | "pattern" | "speedupVsBaseline">> {
-  const merged = new Map<
-    Pattern,
-    Omit<Cell, "variant" | "metric" | "dim" | "pattern" | "speedupVsBaseline">
-  >();
+function mergeRounds(runs: WorkerResult[]): Map<Pattern, Measured> {
+  const merged = new Map<Pattern, Measured>();
   for (const pattern of PATTERNS) {
     const parts = runs.map((run) => run.results.find((p) => p.pattern === pattern));
     const samples = parts.flatMap((p) => p?.samples ?? []);
@@ -154,6 +169,7 @@ function runGroup(metric: Metric, dim: number, opts: Options): Cell[] {
         variant,
         metric,
         dim,
+        vectors: vectorsFor(dim, opts.vectors),
         pattern,
         ...cell,
         speedupVsBaseline: ref.nsPerDistance / cell.nsPerDistance,
@@ -162,26 +178,43 @@ function runGroup(metric: Metric, dim: number, opts: Options): Cell[] {
   );
 }
 
-/** One Markdown table per metric: a row per variant, a column per (dim, pattern). */
+/** Which statistic a table shows: the pooled median, or the best sample (least disturbed by load). */
+type Statistic = "median" | "best";
+
+function cellText(
+  cells: Cell[],
+  key: Pick<Cell, "variant" | "metric" | "dim" | "pattern">,
+  stat: Statistic,
+): string {
+  const cell = cells.find(
+    (x) =>
+      x.variant === key.variant && x.metric === key.metric && x.dim === key.dim && x.pattern === key.pattern,
+  );
+  if (cell === undefined) return "-";
+  if (stat === "median") return `${cell.nsPerDistance.toFixed(1)} (${cell.speedupVsBaseline.toFixed(2)}x)`;
+  const base = cells.find(
+    (x) =>
+      x.variant === BASELINE && x.metric === key.metric && x.dim === key.dim && x.pattern === key.pattern,
+  );
+  const speedup = base === undefined ? Number.NaN : base.minNsPerDistance / cell.minNsPerDistance;
+  return `${cell.minNsPerDistance.toFixed(1)} (${speedup.toFixed(2)}x)`;
+}
+
+/** Markdown tables per metric and statistic: a row per variant, a column per (dim, pattern). */
 export function markdownTables(cells: Cell[], opts: Pick<Options, "dims" | "metrics" | "variants">): string {
   const columns = opts.dims.flatMap((dim) => PATTERNS.map((pattern) => ({ dim, pattern })));
   const lines: string[] = [];
   for (const metric of opts.metrics) {
-    lines.push(`### ${metric}: ns per distance (speedup vs ${BASELINE})`, "");
-    lines.push(`| variant | ${columns.map((c) => `d=${c.dim} ${c.pattern}`).join(" | ")} |`);
-    lines.push(`|---|${columns.map(() => "---:").join("|")}|`);
-    for (const variant of opts.variants) {
-      const row = columns.map((c) => {
-        const cell = cells.find(
-          (x) => x.variant === variant && x.metric === metric && x.dim === c.dim && x.pattern === c.pattern,
-        );
-        return cell === undefined
-          ? "-"
-          : `${cell.nsPerDistance.toFixed(1)} (${cell.speedupVsBaseline.toFixed(2)}x)`;
-      });
-      lines.push(`| ${variant} | ${row.join(" | ")} |`);
+    for (const stat of ["median", "best"] as const) {
+      lines.push(`### ${metric}, ${stat} of samples: ns per distance (speedup vs ${BASELINE})`, "");
+      lines.push(`| variant | ${columns.map((c) => `d=${c.dim} ${c.pattern}`).join(" | ")} |`);
+      lines.push(`|---|${columns.map(() => "---:").join("|")}|`);
+      for (const variant of opts.variants) {
+        const row = columns.map((c) => cellText(cells, { variant, metric, ...c }, stat));
+        lines.push(`| ${variant} | ${row.join(" | ")} |`);
+      }
+      lines.push("");
     }
-    lines.push("");
   }
   lines.push(...opts.variants.map((v) => `- \`${v}\`: ${DESCRIPTIONS[v]}`));
   return lines.join("\n");
@@ -195,8 +228,11 @@ function main(): void {
   const cells = opts.metrics.flatMap((metric) => opts.dims.flatMap((dim) => runGroup(metric, dim, opts)));
   const table = markdownTables(cells, opts);
   const load = (l: number[]): string => l.map((x) => x.toFixed(1)).join("/");
-  console.log(`## Distance kernels: ${opts.vectors} vectors per slab, Node ${process.version}\n`);
-  console.log(`${opts.rounds} round(s) x ${opts.reps} timed repetitions per cell; median shown.`);
+  const rows = opts.dims.map((d) => `${vectorsFor(d, opts.vectors)} at d=${d}`).join(", ");
+  console.log(`## Distance kernels, Node ${process.version}: slabs of ${rows}\n`);
+  console.log(
+    `${opts.rounds} round(s) x ${opts.reps} timed repetitions per cell; median and best sample shown.`,
+  );
   console.log(
     `Load average ${load(startLoad)} at start, ${load(loadavg())} at end (${cpus().length} cores).\n`,
   );
