@@ -124,38 +124,25 @@ export async function readHnswSections(r: FrameReader, header: SnapshotHeader): 
     initialCapacity: f.initialCapacity,
   };
   checkCounts(r, f);
+  // Constructing a tiny index validates dim and M before they size any allocation.
   r.asCorrupt(() => new HnswIndex({ ...params, initialCapacity: 1 }));
-  const n = f.nodeCount;
   const layout = chunkLayout(f.capacity);
-  const levels = new Uint8Array(layout.capacity);
-  const flags = new Uint8Array(layout.capacity).fill(FREE);
-  await readSection(r, "LEVL", levels.subarray(0, n));
-  await readSection(r, "FLAG", flags.subarray(0, n));
-  const used = n - f.freeCount;
-  const ids = await readIdSection(r, used);
-  const slotIds = new Array<string | undefined>(layout.capacity).fill(undefined);
-  let next = 0;
-  for (let s = 0; s < n && next <= used; s++) if (flags[s] !== FREE) slotIds[s] = ids[next++];
-  if (next !== used) throw r.corrupt(`FLAG marks ${next} slots in use, the header says ${used}`);
-  const freeSlots = new Uint32Array(f.freeCount);
-  await readSection(r, "FREE", bytesOf(freeSlots));
-  const vectorChunks = layout.chunkSlots.map((slots) => new Float32Array(slots * params.dim));
+  const slots = await readSlotTables(r, f, layout.capacity);
+  const n = f.nodeCount;
+  const vectorChunks = layout.chunkSlots.map((count) => new Float32Array(count * params.dim));
   await readSlots(r, "VECS", vectorChunks, n, params.dim);
   const stride0 = 1 + 2 * params.M;
-  const links0Chunks = layout.chunkSlots.map((slots) => new Uint32Array(slots * stride0));
+  const links0Chunks = layout.chunkSlots.map((count) => new Uint32Array(count * stride0));
   await readSlots(r, "LNK0", links0Chunks, n, stride0);
-  const upperLinks = await readUpper(r, levels, n, params.M, layout.capacity);
+  const upperLinks = await readUpper(r, slots.levels, n, params.M, layout.capacity);
   const internals: HnswInternals = {
+    ...slots,
     nodeCount: n,
     capacity: layout.capacity,
     chunkShift: CHUNK_SHIFT,
     vectorChunks,
     links0Chunks,
     upperLinks,
-    levels,
-    flags,
-    slotIds,
-    freeSlots: Array.from(freeSlots),
     entryPoint: f.entryPoint | 0,
     maxLevel: f.maxLevel | 0,
     rngState: f.rngState,
@@ -164,6 +151,30 @@ export async function readHnswSections(r: FrameReader, header: SnapshotHeader): 
   };
   r.section = "graph";
   return [r.asCorrupt(() => HnswIndex.fromInternals(params, internals)), SECTION_COUNT];
+}
+
+/** Reads LEVL, FLAG, IDS and FREE into per-slot arrays sized to `capacity`. */
+async function readSlotTables(
+  r: FrameReader,
+  f: Record<string, number>,
+  capacity: number,
+): Promise<Pick<HnswInternals, "levels" | "flags" | "slotIds" | "freeSlots">> {
+  const n = f.nodeCount;
+  const levels = new Uint8Array(capacity);
+  const flags = new Uint8Array(capacity).fill(FREE);
+  await readSection(r, "LEVL", levels.subarray(0, n));
+  await readSection(r, "FLAG", flags.subarray(0, n));
+  let used = 0;
+  for (let s = 0; s < n; s++) if (flags[s] !== FREE) used++;
+  if (used !== n - f.freeCount) {
+    throw r.corrupt(`FLAG marks ${used} slots in use, the header says ${n - f.freeCount}`);
+  }
+  const ids = await readIdSection(r, used);
+  const slotIds = new Array<string | undefined>(capacity).fill(undefined);
+  for (let s = 0, next = 0; s < n; s++) if (flags[s] !== FREE) slotIds[s] = ids[next++];
+  const freeSlots = new Uint32Array(f.freeCount);
+  await readSection(r, "FREE", bytesOf(freeSlots));
+  return { levels, flags, slotIds, freeSlots: Array.from(freeSlots) };
 }
 
 function checkCounts(r: FrameReader, f: Record<string, number>): void {

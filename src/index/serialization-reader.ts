@@ -3,7 +3,8 @@
  *
  * Contract: `FrameReader` pulls chunks from a sync or async iterable one at a time and never joins
  * them: small fields are served as views of the current chunk (or a tiny copy when a field straddles
- * two chunks), bulk data is copied straight into the caller's typed arrays. Every byte read feeds the
+ * two chunks), bulk data is copied straight into the caller's typed arrays. A view is never kept past
+ * the request for the next chunk, so a source may reuse a chunk's memory then. Every byte read feeds the
  * running CRC-32C that checkpoints are compared against. Damage (truncation, a wrong tag or length, a
  * checksum mismatch, trailing bytes) is reported as `IndexError` CORRUPT_INDEX naming the section being
  * read, the byte offset, and what was expected there.

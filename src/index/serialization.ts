@@ -41,6 +41,7 @@ export type SerializableIndex = HnswIndex | BruteForceIndex;
 const KIND_HNSW = 1;
 const KIND_BRUTE_FORCE = 2;
 const BRUTE_FORCE_FIELDS = ["count"] as const;
+const BRUTE_FORCE_SECTIONS = 2;
 
 export function* serializeIndex(index: SerializableIndex): Generator<Uint8Array> {
   assertLittleEndian();
@@ -75,7 +76,7 @@ export async function deserializeIndex(
       [index, sections] = await readHnswSections(r, header);
     } else {
       index = await readBruteForceSections(r, header);
-      sections = 2;
+      sections = BRUTE_FORCE_SECTIONS;
     }
     await readTrailer(r, sections);
     await r.expectEnd();
@@ -115,9 +116,8 @@ async function readHeader(r: FrameReader): Promise<SnapshotHeader> {
   if (length < 8 || length > MAX_HEADER_BYTES || length % 4 !== 0) {
     throw r.corrupt(`header length ${length} is not a multiple of 4 from 8 to ${MAX_HEADER_BYTES}`);
   }
-  const raw = await r.read(length);
-  // Not `raw.slice().buffer`: input chunks may be Node Buffers, whose slice() shares a pooled buffer.
-  const body = new DataView(raw.buffer, raw.byteOffset, raw.byteLength);
+  // A copy, parsed after the checkpoint: by then the reader may have moved on to the source's next chunk.
+  const body = new DataView(Uint8Array.from(await r.read(length)).buffer);
   await r.checkpoint();
   const kind = body.getUint8(0);
   const metric = METRICS[body.getUint8(1)];
