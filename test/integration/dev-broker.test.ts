@@ -7,11 +7,8 @@
  */
 import { Kafka, Partitioners, logLevel } from "kafkajs";
 import type { EachBatchPayload, KafkaMessage } from "kafkajs";
-import { spawn } from "node:child_process";
-import { once } from "node:events";
 import { afterEach, describe, expect, it } from "vitest";
 import {
-  DEV_BROKER_BINARY,
   DEV_BROKER_CONSUMER_SETTINGS,
   devBrokerUnavailableReason,
   isDevBrokerAvailable,
@@ -87,50 +84,6 @@ async function waitFor(condition: () => boolean, timeoutMs: number): Promise<voi
   const deadline = Date.now() + timeoutMs;
   while (!condition() && Date.now() < deadline) await new Promise((resolve) => setTimeout(resolve, 25));
 }
-
-describe.skipIf(!available)("the dev broker process", () => {
-  it("prints one bootstrap address per broker, all on loopback", async () => {
-    const devBroker = await broker({ brokers: 3 });
-    expect(devBroker.bootstrap).toHaveLength(3);
-    for (const address of devBroker.bootstrap) expect(address).toMatch(/^127\.0\.0\.1:\d+$/);
-    expect(await devBroker.command("bootstrap")).toBe(devBroker.bootstrap.join(","));
-  });
-
-  it("answers each command with OK or ERR and a reason", async () => {
-    const devBroker = await broker({ brokers: 3, topics: [{ name: TOPIC, partitions: 2 }] });
-    expect(await devBroker.command("ping")).toBe("pong");
-    await expect(devBroker.command("explode")).rejects.toMatchObject({ code: "DEV_BROKER_COMMAND_FAILED" });
-    await expect(devBroker.brokerDown(9)).rejects.toThrow(/BROKER_NOT_AVAILABLE/);
-    await expect(devBroker.createTopic(TOPIC, 2)).rejects.toThrow(/TOPIC_ALREADY_EXISTS/);
-    await expect(devBroker.setLeader("no-such-topic", 0, 1)).rejects.toThrow(/UNKNOWN_TOPIC_OR_PART/);
-    await expect(devBroker.pushRequestErrors("Produce", 1, "NO_SUCH_ERROR")).rejects.toThrow(/usage/);
-    await devBroker.setLeader(TOPIC, 1, 3);
-    await devBroker.setRtt(2, 5);
-  });
-
-  it("fails to start with the broker's own explanation when a topic spec is invalid", async () => {
-    await expect(startDevBroker({ topics: [{ name: "bad", partitions: 0 }] })).rejects.toMatchObject({
-      code: "DEV_BROKER_EXITED",
-      message: expect.stringMatching(/bad --topic 'bad:0'/),
-    });
-  });
-
-  it("exits with status 0 when its standard input ends, so a dead parent leaves no orphan", async () => {
-    const child = spawn(DEV_BROKER_BINARY, ["--topic", "t:1"], { stdio: ["pipe", "pipe", "ignore"] });
-    await once(child.stdout, "data");
-    child.stdin.end();
-    const [code] = await once(child, "exit");
-    expect(code).toBe(0);
-  });
-
-  it("exits with status 0 on SIGTERM, and stop() is idempotent", async () => {
-    const devBroker = await broker({});
-    await devBroker.stop();
-    await devBroker.stop();
-    expect(() => process.kill(devBroker.pid, 0)).toThrow(/ESRCH/);
-    await expect(devBroker.command("ping")).rejects.toMatchObject({ code: "DEV_BROKER_EXITED" });
-  });
-});
 
 describe.skipIf(!available)("kafkajs 2.2.4 against the dev broker", () => {
   it("delivers keys, headers, explicit timestamps and null-value tombstones through eachBatch", async () => {

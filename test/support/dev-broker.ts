@@ -20,7 +20,10 @@ import { createInterface } from "node:readline";
 import { fileURLToPath } from "node:url";
 
 const TOOL_DIR = fileURLToPath(new URL("../../tools/dev-broker/", import.meta.url));
-const SOURCE = `${TOOL_DIR}dev-broker.c`;
+/** What the binary is built from: when any is newer than the binary, it is rebuilt. */
+const BUILD_INPUTS = ["dev-broker.c", "commands.c", "commands.h", "Makefile"].map(
+  (file) => `${TOOL_DIR}${file}`,
+);
 /** Where `make -C tools/dev-broker` puts the broker binary. */
 export const DEV_BROKER_BINARY = `${TOOL_DIR}build/dev-broker`;
 const STDERR_KEEP_CHARS = 16_384;
@@ -114,21 +117,26 @@ let availability: { available: boolean; reason: string } | undefined;
 
 /**
  * Builds the broker when needed and says whether it can run; the answer is computed once per process.
- * `devBrokerUnavailableReason()` says why not, for a skip or failure message.
+ * `devBrokerUnavailableReason()` says why not, for a skip message. With VECSTREAM_REQUIRE_DEV_BROKER=1
+ * (for CI, where a silently skipped integration suite would hide a broken setup) it throws instead.
  */
 export function isDevBrokerAvailable(): boolean {
   availability ??= checkAvailability();
+  if (!availability.available && process.env.VECSTREAM_REQUIRE_DEV_BROKER === "1") {
+    throw new DevBrokerError("DEV_BROKER_UNAVAILABLE", availability.reason);
+  }
   return availability.available;
 }
 
 export function devBrokerUnavailableReason(): string {
-  isDevBrokerAvailable();
-  return availability?.reason ?? "";
+  availability ??= checkAvailability();
+  return availability.reason;
 }
 
 function checkAvailability(): { available: boolean; reason: string } {
   const stale =
-    !existsSync(DEV_BROKER_BINARY) || statSync(SOURCE).mtimeMs > statSync(DEV_BROKER_BINARY).mtimeMs;
+    !existsSync(DEV_BROKER_BINARY) ||
+    BUILD_INPUTS.some((input) => statSync(input).mtimeMs > statSync(DEV_BROKER_BINARY).mtimeMs);
   if (!stale) return { available: true, reason: "" };
   const make = spawnSync("make", ["-s", "-C", TOOL_DIR], { encoding: "utf8", timeout: 120_000 });
   if (make.status === 0 && existsSync(DEV_BROKER_BINARY)) return { available: true, reason: "" };
