@@ -1,0 +1,284 @@
+/**
+ * `npm run bench:index`: vecstream's HnswIndex against hnswlib-node, same M, efConstruction and seed,
+ * same machine and run, one thread, queries one at a time (ann-benchmarks' single-query mode).
+ *
+ * Per dataset and engine it measures the build rate, recall@10 and QPS over an ef sweep, and bytes per
+ * vector; then the QPS at the smallest ef reaching recall@10 >= 0.95 and the ratios vecstream /
+ * hnswlib-node. It prints Markdown tables and writes `bench/results/index.json` (one record per dataset,
+ * engine and ef) and `bench/results/index-summary.json`. Missing datasets are skipped with a message.
+ */
+
+import { cpus, loadavg } from "node:os";
+import { resolve } from "node:path";
+
+import { Command, Option } from "commander";
+
+import type { BenchDataset, DatasetName } from "./lib/bench-datasets.js";
+import { DATASET_NAMES, loadBenchDataset } from "./lib/bench-datasets.js";
+import type { EngineName } from "./lib/engines.js";
+import { createEngine, ENGINE_NAMES, prepareQueries } from "./lib/engines.js";
+import { buildIndex, collectGarbage, recallAtK, runQueryPasses } from "./lib/measure.js";
+import { fixed, markdownTable, ratio, writeJson } from "./lib/report.js";
+
+const M = 16;
+const EF_CONSTRUCTION = 200;
+const K = 10;
+const TARGET_RECALL = 0.95;
+
+interface Options {
+  datasets: DatasetName[];
+  engines: EngineName[];
+  syntheticN?: number;
+  ef: number[];
+  quick: boolean;
+  minSeconds?: number;
+  seed: number;
+  dataDir: string;
+  out: string;
+}
+
+/** One line of `index.json`. */
+export interface IndexRecord {
+  dataset: string;
+  engine: EngineName;
+  M: number;
+  efConstruction: number;
+  ef: number;
+  recall_at_10: number;
+  qps: number;
+  build_inserts_per_s: number;
+  bytes_per_vector: number;
+  bytes_per_vector_method: string;
+  rss_delta_bytes_per_vector: number;
+  n: number;
+  nq: number;
+  timed_passes: number;
+}
+
+interface EngineSummary {
+  engine: EngineName;
+  build_inserts_per_s: number;
+  bytes_per_vector: number;
+  bytes_per_vector_method: string;
+  ef_at_095: number | null;
+  qps_at_095: number | null;
+}
+
+const list =
+  <T extends string>(allowed: readonly T[]) =>
+  (value: string) => {
+    const items = value
+      .split(",")
+      .map((s) => s.trim())
+      .filter(Boolean);
+    for (const item of items)
+      if (!allowed.includes(item as T))
+        throw new Error(`unknown "${item}"; expected one of ${allowed.join(", ")}`);
+    return items as T[];
+  };
+const numbers = (value: string) => value.split(",").map((s) => Number.parseInt(s, 10));
+
+function parseOptions(argv: string[]): Options {
+  const program = new Command("bench:index")
+    .description("Build and query benchmark: vecstream HnswIndex vs hnswlib-node")
+    .addOption(
+      new Option("--datasets <list>", "comma-separated datasets")
+        .argParser(list(DATASET_NAMES))
+        .default([...DATASET_NAMES]),
+    )
+    .addOption(
+      new Option("--engines <list>", "comma-separated engines")
+        .argParser(list(ENGINE_NAMES))
+        .default(["vecstream", "hnswlib-node"]),
+    )
+    .option("--synthetic-n <n>", "synthetic base vectors (default 100000; 5000 with --quick)", (v) =>
+      Number.parseInt(v, 10),
+    )
+    .option("--ef <list>", "ef values of the sweep", numbers, [16, 32, 64, 128, 256])
+    .option("--quick", "small sizes and short timings, for smoke runs", false)
+    .option(
+      "--min-seconds <s>",
+      "minimum timed seconds per (engine, ef) (default 1; 0.1 with --quick)",
+      Number.parseFloat,
+    )
+    .option("--seed <n>", "seed of both engines' level generators", (v) => Number.parseInt(v, 10), 42)
+    .option("--data-dir <dir>", "benchmark data folder", resolve("../shared/data"))
+    .option("--out <file>", "JSON records", resolve("bench/results/index.json"));
+  program.parse(argv);
+  return program.opts<Options>();
+}
+
+function runEngine(
+  engineName: EngineName,
+  data: BenchDataset,
+  options: Options,
+  minSeconds: number,
+): IndexRecord[] {
+  const params = {
+    dim: data.dim,
+    metric: data.metric,
+    M,
+    efConstruction: EF_CONSTRUCTION,
+    capacity: data.n,
+    seed: options.seed,
+  };
+  // RSS around the build, after full GCs, cross-checks the bytes/vector figures (it is noisy: freed
+  // memory of an earlier engine can be reused, and V8 keeps heap it no longer needs).
+  collectGarbage();
+  const rssBefore = process.memoryUsage().rss;
+  const engine = createEngine(engineName, params);
+  const progress = (done: number) => process.stderr.write(`  ${engineName}: ${done}/${data.n} inserted\r`);
+  const buildRate = buildIndex(engine, data.base, data.dim, data.n, data.n >= 50_000 ? progress : undefined);
+  collectGarbage();
+  const rssDelta = (process.memoryUsage().rss - rssBefore) / data.n;
+  const memory = engine.memory(data.n);
+  console.error(
+    `  ${engineName}: built ${data.n} in ${(data.n / buildRate).toFixed(1)} s (${buildRate.toFixed(0)} inserts/s)`,
+  );
+  const queries = prepareQueries(data.queries, data.dim);
+  return options.ef.map((ef) => {
+    const run = runQueryPasses(engine, queries, K, ef, minSeconds);
+    const recall = recallAtK(run.results, data.gt, data.gtK, K);
+    console.error(
+      `  ${engineName} ef=${ef}: recall@10 ${recall.toFixed(4)}, ${run.qps.toFixed(0)} QPS (${run.passes} passes)`,
+    );
+    return {
+      dataset: data.name,
+      engine: engineName,
+      M,
+      efConstruction: EF_CONSTRUCTION,
+      ef,
+      recall_at_10: recall,
+      qps: run.qps,
+      build_inserts_per_s: buildRate,
+      bytes_per_vector: memory.bytesPerVector,
+      bytes_per_vector_method: memory.method,
+      rss_delta_bytes_per_vector: rssDelta,
+      n: data.n,
+      nq: data.nq,
+      timed_passes: run.passes,
+    };
+  });
+}
+
+function summarise(records: IndexRecord[]): EngineSummary {
+  const first = records[0];
+  const reaching = records.filter((r) => r.recall_at_10 >= TARGET_RECALL).sort((a, b) => a.ef - b.ef)[0];
+  return {
+    engine: first.engine,
+    build_inserts_per_s: first.build_inserts_per_s,
+    bytes_per_vector: first.bytes_per_vector,
+    bytes_per_vector_method: first.bytes_per_vector_method,
+    ef_at_095: reaching?.ef ?? null,
+    qps_at_095: reaching?.qps ?? null,
+  };
+}
+
+function printDataset(data: BenchDataset, records: IndexRecord[], summaries: EngineSummary[]): void {
+  console.log(
+    `\n### ${data.name} (${data.metric}, n=${data.n}, dim=${data.dim}, ${data.nq} queries, ${data.gtSource})\n`,
+  );
+  const sweep = records.map((r) => [r.engine, r.ef, fixed(r.recall_at_10, 4), fixed(r.qps, 0)]);
+  console.log(markdownTable(["engine", "ef", "recall@10", "QPS"], sweep));
+  console.log();
+  const rows = summaries.map((s) => [
+    s.engine,
+    fixed(s.build_inserts_per_s, 0),
+    fixed(s.bytes_per_vector, 0),
+    s.ef_at_095,
+    fixed(s.qps_at_095, 0),
+    fixed(records.find((r) => r.engine === s.engine)?.rss_delta_bytes_per_vector, 0),
+  ]);
+  console.log(
+    markdownTable(
+      ["engine", "build inserts/s", "bytes/vector", "ef@0.95", "QPS@0.95", "RSS Δ/vector (cross-check)"],
+      rows,
+    ),
+  );
+  for (const s of summaries) console.log(`- ${s.engine} bytes/vector: ${s.bytes_per_vector_method}`);
+}
+
+function ratios(summaries: EngineSummary[]): Record<string, number | null> | null {
+  const ours = summaries.find((s) => s.engine === "vecstream");
+  const theirs = summaries.find((s) => s.engine === "hnswlib-node");
+  if (ours === undefined || theirs === undefined) return null;
+  return {
+    qps_at_095: ratio(ours.qps_at_095, theirs.qps_at_095),
+    build_inserts_per_s: ratio(ours.build_inserts_per_s, theirs.build_inserts_per_s),
+    bytes_per_vector: ratio(ours.bytes_per_vector, theirs.bytes_per_vector),
+  };
+}
+
+async function main(): Promise<void> {
+  const options = parseOptions(process.argv);
+  const minSeconds = options.minSeconds ?? (options.quick ? 0.1 : 1);
+  const syntheticN = options.syntheticN ?? (options.quick ? 5000 : 100_000);
+  const records: IndexRecord[] = [];
+  const summary: unknown[] = [];
+  const ratioRows: (string | null)[][] = [];
+  for (const name of options.datasets) {
+    const data = await loadBenchDataset(name, {
+      dataDir: options.dataDir,
+      cacheDir: resolve("bench/cache"),
+      syntheticN,
+      syntheticQueries: options.quick ? 100 : 1000,
+      ...(options.quick ? { limitBase: 2000, limitQueries: 100 } : {}),
+      log: (line) => console.error(line),
+    });
+    if ("skipped" in data) {
+      console.log(`\n### ${name}: skipped (${data.skipped})`);
+      continue;
+    }
+    console.error(`${name}: n=${data.n}, dim=${data.dim}, ${data.nq} queries`);
+    const perEngine = options.engines.map((engine) => runEngine(engine, data, options, minSeconds));
+    const summaries = perEngine.map(summarise);
+    records.push(...perEngine.flat());
+    printDataset(data, perEngine.flat(), summaries);
+    const r = ratios(summaries);
+    summary.push({
+      dataset: name,
+      n: data.n,
+      nq: data.nq,
+      metric: data.metric,
+      gt: data.gtSource,
+      engines: summaries,
+      ratios_vecstream_over_hnswlib: r,
+    });
+    if (r !== null)
+      ratioRows.push([
+        name,
+        fixed(r.qps_at_095, 2),
+        fixed(r.build_inserts_per_s, 2),
+        fixed(r.bytes_per_vector, 2),
+      ]);
+  }
+  if (ratioRows.length > 0) {
+    console.log("\n### vecstream / hnswlib-node\n");
+    console.log(markdownTable(["dataset", "QPS@0.95", "build rate", "bytes/vector"], ratioRows));
+  }
+  const environment = {
+    node: process.version,
+    cpu: cpus()[0]?.model,
+    cores: cpus().length,
+    loadavg: loadavg(),
+    date: new Date().toISOString(),
+    quick: options.quick,
+    minSeconds,
+  };
+  writeJson(options.out, records);
+  writeJson(options.out.replace(/\.json$/, "-summary.json"), {
+    environment,
+    M,
+    efConstruction: EF_CONSTRUCTION,
+    k: K,
+    summary,
+  });
+  console.log(
+    `\nload average at the end: ${loadavg()
+      .map((l) => l.toFixed(2))
+      .join(", ")} on ${cpus().length} cores`,
+  );
+  console.error(`wrote ${options.out}`);
+}
+
+await main();

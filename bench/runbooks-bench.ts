@@ -1,0 +1,233 @@
+/**
+ * `npm run bench:runbooks`: replays the big-ann-benchmarks streaming runbooks (simple, simple_replace,
+ * delete) on siftsmall's base vectors for vecstream's HnswIndex and for hnswlib-node (mark-delete
+ * tombstones, re-insertion into deleted slots), scoring recall@10 at every search step against the exact
+ * per-step ground truth, counting live nodes unreachable from the entry point at the end, and comparing
+ * with a fresh build of the final state at the same ef.
+ *
+ * Prints Markdown tables and writes `bench/results/runbooks.json`: one record per runbook, engine and ef.
+ */
+
+import { existsSync } from "node:fs";
+import { cpus, loadavg } from "node:os";
+import { join, resolve } from "node:path";
+
+import { Command, Option } from "commander";
+
+import { readFvecs, readRunbook, readStreamingGtIndex } from "../src/datasets/index.js";
+import type { EngineName, EngineParams, PreparedQuery } from "./lib/engines.js";
+import { createEngine, ENGINE_NAMES, prepareQueries } from "./lib/engines.js";
+import type { ReplayInput } from "./lib/runbook-replay.js";
+import { freshBuildRecall, replayRunbook } from "./lib/runbook-replay.js";
+import { fixed, markdownTable, writeJson } from "./lib/report.js";
+
+const M = 16;
+const EF_CONSTRUCTION = 200;
+
+/** Runbook file, the dataset key to replay, as `../shared/data/README.md` prescribes. */
+const RUNBOOKS = {
+  simple_runbook: "random-xs",
+  simple_replace_runbook: "random-xs",
+  delete_runbook: "random-xs-clustered",
+} as const;
+type RunbookName = keyof typeof RUNBOOKS;
+const RUNBOOK_NAMES = Object.keys(RUNBOOKS) as RunbookName[];
+
+interface Options {
+  runbooks: RunbookName[];
+  engines: EngineName[];
+  ef: number[];
+  seed: number;
+  dataDir: string;
+  out: string;
+}
+
+export interface RunbookRecord {
+  runbook: string;
+  engine: EngineName;
+  ef: number;
+  mean_recall_at_10: number;
+  min_recall_at_10: number;
+  final_step_recall_at_10: number;
+  fresh_build_recall_at_10: number;
+  unreachable: number | null;
+  unreachable_method: string;
+  replay_seconds: number;
+  step_numbers: number[];
+  live_points: number[];
+  recall_at_10_per_step: number[];
+}
+
+const list =
+  <T extends string>(allowed: readonly T[]) =>
+  (value: string) => {
+    const items = value
+      .split(",")
+      .map((s) => s.trim())
+      .filter(Boolean);
+    for (const item of items)
+      if (!allowed.includes(item as T))
+        throw new Error(`unknown "${item}"; expected one of ${allowed.join(", ")}`);
+    return items as T[];
+  };
+
+function parseOptions(argv: string[]): Options {
+  const program = new Command("bench:runbooks")
+    .description("Streaming runbook replay: recall per search step, vecstream vs hnswlib-node")
+    .addOption(
+      new Option("--runbooks <list>", "comma-separated runbooks")
+        .argParser(list(RUNBOOK_NAMES))
+        .default([...RUNBOOK_NAMES]),
+    )
+    .addOption(
+      new Option("--engines <list>", "comma-separated engines")
+        .argParser(list(ENGINE_NAMES))
+        .default(["vecstream", "hnswlib-node"]),
+    )
+    .option(
+      "--ef <list>",
+      "search ef values (comma-separated)",
+      (v) => v.split(",").map((s) => Number.parseInt(s, 10)),
+      [64],
+    )
+    .option("--seed <n>", "seed of both engines' level generators", (v) => Number.parseInt(v, 10), 42)
+    .option("--data-dir <dir>", "benchmark data folder", resolve("../shared/data"))
+    .option("--out <file>", "JSON records", resolve("bench/results/runbooks.json"));
+  program.parse(argv);
+  return program.opts<Options>();
+}
+
+function checkLiveCounts(name: string, gtDir: string, steps: { step: number; live: number }[]): void {
+  const expected = readStreamingGtIndex(gtDir).steps;
+  const mismatch = expected.find((s, i) => steps[i]?.step !== s.step || steps[i]?.live !== s.activePoints);
+  if (mismatch !== undefined || expected.length !== steps.length) {
+    throw new Error(
+      `${name}: replayed live counts disagree with index.json (step ${mismatch?.step}); replay semantics are wrong`,
+    );
+  }
+}
+
+function runOne(
+  name: RunbookName,
+  engineName: EngineName,
+  input: ReplayInput,
+  params: EngineParams,
+): RunbookRecord[] {
+  const engine = createEngine(engineName, params);
+  const replay = replayRunbook(engine, input);
+  checkLiveCounts(name, input.gtDir, replay.stepsByEf[0]);
+  const unreachable = engine.unreachable();
+  const fresh = freshBuildRecall(createEngine(engineName, params), input, replay.finalState, replay.finalGt);
+  return input.efs.map((ef, e) => {
+    const steps = replay.stepsByEf[e];
+    const recalls = steps.map((s) => s.recall);
+    return {
+      runbook: name,
+      engine: engineName,
+      ef,
+      mean_recall_at_10: recalls.reduce((a, b) => a + b, 0) / recalls.length,
+      min_recall_at_10: Math.min(...recalls),
+      final_step_recall_at_10: recalls[recalls.length - 1],
+      fresh_build_recall_at_10: fresh[e],
+      unreachable: unreachable.count,
+      unreachable_method: unreachable.method,
+      replay_seconds: replay.replaySeconds,
+      step_numbers: steps.map((s) => s.step),
+      live_points: steps.map((s) => s.live),
+      recall_at_10_per_step: recalls,
+    };
+  });
+}
+
+function printRunbook(name: string, records: RunbookRecord[]): void {
+  console.log(`\n### ${name}\n`);
+  const first = records[0];
+  const headers = ["step", "live", ...records.map((r) => `${r.engine} ef=${r.ef}`)];
+  const rows = first.step_numbers.map((step, i) => [
+    step,
+    first.live_points[i],
+    ...records.map((r) => fixed(r.recall_at_10_per_step[i], 3)),
+  ]);
+  console.log(markdownTable(headers, rows));
+}
+
+function printSummary(records: RunbookRecord[]): void {
+  console.log("\n### Summary (recall@10, k=10, all 100 siftsmall queries per search step)\n");
+  const rows = records.map((r) => [
+    r.runbook,
+    r.engine,
+    r.ef,
+    fixed(r.mean_recall_at_10, 4),
+    fixed(r.min_recall_at_10, 4),
+    fixed(r.final_step_recall_at_10, 4),
+    fixed(r.fresh_build_recall_at_10, 4),
+    r.unreachable,
+    fixed(r.replay_seconds, 1),
+  ]);
+  const headers = [
+    "runbook",
+    "engine",
+    "ef",
+    "mean",
+    "min",
+    "final step",
+    "fresh build",
+    "unreachable",
+    "replay s",
+  ];
+  console.log(markdownTable(headers, rows));
+  const methods = new Map(records.map((r) => [r.engine, r.unreachable_method]));
+  for (const [engine, method] of methods) console.log(`- ${engine} unreachable: ${method}`);
+}
+
+function main(): void {
+  const options = parseOptions(process.argv);
+  const sift = join(options.dataDir, "siftsmall");
+  const baseFile = join(sift, "siftsmall_base.fvecs");
+  const queryFile = join(sift, "siftsmall_query.fvecs");
+  if (!existsSync(baseFile) || !existsSync(queryFile) || !existsSync(join(options.dataDir, "runbooks"))) {
+    console.log(`bench:runbooks skipped: siftsmall or runbooks absent under ${options.dataDir}`);
+    return;
+  }
+  const base = readFvecs(baseFile);
+  const queries: PreparedQuery[] = prepareQueries(readFvecs(queryFile).data, base.dim);
+  const records: RunbookRecord[] = [];
+  for (const name of options.runbooks) {
+    const gtDir = join(sift, "streaming-gt", name);
+    if (!existsSync(gtDir)) {
+      console.log(`\n### ${name}: skipped (no ${gtDir})`);
+      continue;
+    }
+    const runbook = readRunbook(join(options.dataDir, "runbooks", `${name}.yaml`), RUNBOOKS[name]);
+    const input: ReplayInput = { runbook, gtDir, base: base.data, dim: base.dim, queries, efs: options.ef };
+    // Every id is a base row, so the base size bounds the slots a never-reusing engine needs.
+    const params: EngineParams = {
+      dim: base.dim,
+      metric: "l2",
+      M,
+      efConstruction: EF_CONSTRUCTION,
+      capacity: base.count,
+      seed: options.seed,
+    };
+    const perRunbook = options.engines.flatMap((engine) => {
+      console.error(`${name}: replaying on ${engine}...`);
+      return runOne(name, engine, input, params);
+    });
+    printRunbook(name, perRunbook);
+    records.push(...perRunbook);
+  }
+  printSummary(records);
+  writeJson(options.out, records);
+  const environment = {
+    node: process.version,
+    cores: cpus().length,
+    loadavg: loadavg(),
+    date: new Date().toISOString(),
+  };
+  console.log(
+    `\nload average at the end: ${environment.loadavg.map((l) => l.toFixed(2)).join(", ")} on ${environment.cores} cores`,
+  );
+  console.error(`wrote ${options.out}`);
+}
+
+main();
