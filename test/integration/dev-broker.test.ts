@@ -1,12 +1,13 @@
 /**
  * The dev broker (librdkafka 2.0.2's mock cluster) as kafkajs 2.2.4 sees it: what vecstream relies on
  * works (keyed produce with headers and timestamps, tombstones, group consumption with eachBatch and
- * commits, high watermarks, retries through injected errors and a broker outage), and what does not is
- * asserted too (admin.createTopics), so a change in either shows up here. Every test starts its own
- * broker, so faults never leak between tests.
+ * commits, high watermarks, retries through injected errors and a broker outage), and what does not or
+ * differs from production is asserted too (admin.createTopics, auto-created topics, the idempotent
+ * producer, offsets by timestamp, group admin APIs), so a change in either shows up here. Every test
+ * starts its own broker, so faults never leak between tests.
  */
 import { Kafka, Partitioners, logLevel } from "kafkajs";
-import type { EachBatchPayload, KafkaMessage } from "kafkajs";
+import type { EachBatchPayload, KafkaMessage, ProducerConfig } from "kafkajs";
 import { afterEach, describe, expect, it } from "vitest";
 import {
   DEV_BROKER_CONSUMER_SETTINGS,
@@ -47,11 +48,8 @@ function client(devBroker: DevBroker, errorLog?: string[]): Kafka {
   });
 }
 
-async function connectedProducer(kafka: Kafka, retries?: number) {
-  const producer = kafka.producer({
-    createPartitioner: Partitioners.DefaultPartitioner,
-    ...(retries === undefined ? {} : { retry: { retries, initialRetryTime: 50 } }),
-  });
+async function connectedProducer(kafka: Kafka, config: ProducerConfig = {}) {
+  const producer = kafka.producer({ createPartitioner: Partitioners.DefaultPartitioner, ...config });
   await producer.connect();
   running.push({ stop: () => producer.disconnect() });
   return producer;
@@ -184,7 +182,7 @@ describe.skipIf(!available)("kafkajs 2.2.4 against the dev broker", () => {
 
   it("surfaces an injected Produce error when the producer may not retry", async () => {
     const devBroker = await broker({ topics: [{ name: TOPIC, partitions: 1 }] });
-    const producer = await connectedProducer(client(devBroker), 0);
+    const producer = await connectedProducer(client(devBroker), { retry: { retries: 0 } });
     await devBroker.pushRequestErrors("Produce", 1, "NOT_LEADER_FOR_PARTITION");
     await expect(producer.send({ topic: TOPIC, messages: [{ value: "v" }] })).rejects.toThrow(
       /not the leader/,
@@ -208,5 +206,55 @@ describe.skipIf(!available)("kafkajs 2.2.4 against the dev broker", () => {
     await producer.send({ topic: TOPIC, messages: [{ value: "after" }] });
     await waitFor(() => received.some((m) => m.value?.toString() === "after"), 15_000);
     expect(received.map((m) => m.value?.toString())).toEqual(["before", "after"]);
+  });
+});
+
+describe.skipIf(!available)("what the dev broker does differently from a production cluster", () => {
+  it("auto-creates an unknown topic with 4 partitions on produce, even with allowAutoTopicCreation off", async () => {
+    const kafka = client(await broker({ topics: [{ name: TOPIC, partitions: 1 }] }));
+    const producer = await connectedProducer(kafka, { allowAutoTopicCreation: false });
+    await producer.send({ topic: "typo", messages: [{ value: "v" }] });
+    const admin = kafka.admin();
+    await admin.connect();
+    running.push({ stop: () => admin.disconnect() });
+    expect((await admin.fetchTopicOffsets("typo")).map((o) => o.partition).sort()).toEqual([0, 1, 2, 3]);
+  });
+
+  it("rejects an idempotent producer with KafkaJSBrokerNotFound, so producers keep idempotence off", async () => {
+    const kafka = client(await broker({ topics: [{ name: TOPIC, partitions: 1 }] }));
+    const producer = kafka.producer({ idempotent: true, maxInFlightRequests: 1 });
+    running.push({ stop: () => producer.disconnect() });
+    const connectAndSend = async () => {
+      await producer.connect();
+      await producer.send({ topic: TOPIC, messages: [{ value: "v" }] });
+    };
+    await expect(connectAndSend()).rejects.toMatchObject({ name: "KafkaJSBrokerNotFound" });
+  });
+
+  it("answers fetchTopicOffsetsByTimestamp with the high watermark, whatever the timestamp", async () => {
+    const kafka = client(await broker({ topics: [{ name: TOPIC, partitions: 1 }] }));
+    const producer = await connectedProducer(kafka);
+    const timestamps = ["1000", "2000", "3000"];
+    await producer.send({
+      topic: TOPIC,
+      messages: timestamps.map((timestamp) => ({ value: "v", timestamp })),
+    });
+    const admin = kafka.admin();
+    await admin.connect();
+    running.push({ stop: () => admin.disconnect() });
+    // A real broker answers offset 1, the first message at or after 1500.
+    expect(await admin.fetchTopicOffsetsByTimestamp(TOPIC, 1500)).toEqual([{ partition: 0, offset: "3" }]);
+  });
+
+  it("does not implement the group admin APIs (describeGroups, listGroups, so no admin.setOffsets)", async () => {
+    const kafka = client(await broker({ topics: [{ name: TOPIC, partitions: 1 }] }));
+    const admin = kafka.admin();
+    await admin.connect();
+    running.push({ stop: () => admin.disconnect() });
+    const unsupported = /does not support the requested API version/;
+    await expect(admin.describeGroups(["g"])).rejects.toThrow(unsupported);
+    await expect(admin.listGroups()).rejects.toThrow(unsupported);
+    const partitions = [{ partition: 0, offset: "0" }];
+    await expect(admin.setOffsets({ groupId: "g", topic: TOPIC, partitions })).rejects.toThrow(unsupported);
   });
 });
