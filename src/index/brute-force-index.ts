@@ -64,25 +64,25 @@ export class BruteForceIndex implements VectorIndex {
   }
 
   /**
-   * Rebuilds an index from `internals()` output. Vectors are copied bit for bit (not normalised again,
-   * which could move a cosine vector by an ulp and change results); ids and values are still checked.
+   * Rebuilds an index from `internals()`-shaped data, taking ownership of `vectors` (it becomes the
+   * slab, so the caller must not touch it afterwards). Vectors are kept bit for bit, not normalised
+   * again, which could move a cosine vector by an ulp and change results; ids and values are checked.
    */
   static fromInternals(params: BruteForceParams, internals: BruteForceInternals): BruteForceIndex {
     const { ids, vectors } = internals;
-    const index = new BruteForceIndex({ ...params, initialCapacity: ids.length });
-    if (vectors.length !== ids.length * index.dim) {
+    const index = new BruteForceIndex({ ...params, initialCapacity: 0 });
+    if (!(vectors instanceof Float32Array) || vectors.length !== ids.length * index.dim) {
       throw new IndexError(
         "CORRUPT_INDEX",
         `expected ${ids.length * index.dim} floats for ${ids.length} points`,
         {
-          received: vectors.length,
+          received: vectors?.length,
         },
       );
     }
-    for (let i = 0; i < vectors.length; i++) {
-      if (!Number.isFinite(vectors[i])) {
-        throw new IndexError("CORRUPT_INDEX", `vector value ${i} is ${vectors[i]}`, { index: i });
-      }
+    const bad = firstNonFinite(vectors);
+    if (bad >= 0) {
+      throw new IndexError("CORRUPT_INDEX", `vector value ${bad} is ${vectors[bad]}`, { index: bad });
     }
     for (let s = 0; s < ids.length; s++) {
       const id = checkId(ids[s]);
@@ -93,7 +93,7 @@ export class BruteForceIndex implements VectorIndex {
       index.#idBySlot.push(id);
       index.#idChars += id.length;
     }
-    index.#slab.set(vectors);
+    if (vectors.length > 0) index.#slab = vectors;
     return index;
   }
 
@@ -287,4 +287,12 @@ class TopK {
     this.slots[i] = slot;
     this.dists[i] = dist;
   }
+}
+
+/** Index of the first NaN or infinite value, or -1. One multiply per value: x * 0 is NaN exactly then. */
+function firstNonFinite(values: Float32Array): number {
+  let probe = 0;
+  for (let i = 0; i < values.length; i++) probe += values[i] * 0;
+  if (probe === 0) return -1;
+  return values.findIndex((x) => !Number.isFinite(x));
 }

@@ -125,4 +125,22 @@ describe("BruteForceIndex", () => {
       ),
     ).toThrow(expect.objectContaining({ code: "CORRUPT_INDEX" }));
   });
+
+  it("rejects internals holding a non-finite value as CORRUPT_INDEX, naming its position", () => {
+    const vectors = new Float32Array([1, 2, 3, Infinity]);
+    expect(() =>
+      BruteForceIndex.fromInternals({ dim: 2, metric: "l2" }, { ids: ["a", "b"], vectors }),
+    ).toThrow(expect.objectContaining({ code: "CORRUPT_INDEX", details: { index: 3 } }));
+  });
+
+  it("keeps growing normally after adopting a slab from internals", () => {
+    const index = BruteForceIndex.fromInternals(
+      { dim: 2, metric: "l2" },
+      { ids: ["a"], vectors: new Float32Array([1, 1]) },
+    );
+    for (let i = 0; i < 20; i++) index.upsert(`n${i}`, [i, -i]);
+    expect(index.size).toBe(21);
+    expect(index.getVector("a")).toEqual(new Float32Array([1, 1]));
+    expect(index.search([19, -19], 1)[0].id).toBe("n19");
+  });
 });
