@@ -220,6 +220,14 @@ export class WasmVectorSlab {
     return this.#bias + this.#sign * this.#pair(0, this.#baseByte + slot * this.#strideBytes, this.dim);
   }
 
+  /**
+   * Distance from the current query to the vector at float `offset` of `vectors()`, for hot loops that
+   * already compute offsets (`slot * dim`) rather than slots.
+   */
+  queryDistanceAt(offset: number): number {
+    return this.#bias + this.#sign * this.#pair(0, this.#baseByte + offset * 4, this.dim);
+  }
+
   /** Distance between two stored vectors (neighbour selection compares candidates with each other). */
   distanceBetween(slotA: number, slotB: number): number {
     const base = this.#baseByte;

@@ -108,6 +108,7 @@ describe("WasmVectorSlab", () => {
     const kernel = kernelFor(metric);
     for (let s = 0; s < 40; s++) {
       expectClose(slab.queryDistance(s), kernel(query, 0, reference, s * dim, dim), 10 * dim);
+      expect(slab.queryDistanceAt(s * dim)).toBe(slab.queryDistance(s));
       const other = (s * 7) % 40;
       const between = kernel(reference, s * dim, reference, other * dim, dim);
       expectClose(slab.distanceBetween(s, other), between, 10 * dim);

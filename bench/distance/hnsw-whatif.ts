@@ -1,0 +1,211 @@
+/**
+ * End to end: HNSW search time with the production JS kernel against the WASM SIMD kernel, on the
+ * engine's own graph and search loop (`greedyDescent` + `searchLayer`), without changing the engine.
+ *
+ * How: the runner builds each index once with the production engine and caches it as a snapshot in
+ * `bench/cache/` (git-ignored). Each measurement runs in a fresh child process (so the kernel call
+ * site in `searchLayer` only ever sees one kernel) that restores the graph with `restoreGraph` and
+ * either `kernelFor(metric)`, or, for WASM, a copy of the vectors in a `WasmVectorSlab` whose view
+ * replaces the graph's vector chunk, plus a kernel adaptor that calls `queryDistanceAt(offset)`.
+ * The adaptor ignores its query argument and reads the query the child put in the slab's scratch
+ * area, which is right for searches only (there the first argument is always the query) - a
+ * measurement device, not a way to run the engine. Children report time per query, recall@10
+ * against the dataset's ground truth, and their result ids, which the runner compares.
+ *
+ *   npx tsx bench/distance/hnsw-whatif.ts [--rounds 3] [--ef 64] [--seconds 2]
+ */
+
+import { spawnSync } from "node:child_process";
+import { existsSync, mkdirSync, readFileSync, writeFileSync } from "node:fs";
+import { fileURLToPath } from "node:url";
+import { parseArgs } from "node:util";
+
+import { readFvecs, readIvecs } from "../../src/datasets/index.js";
+import type { DistanceKernel } from "../../src/index/distance.js";
+import { kernelFor } from "../../src/index/distance.js";
+import { WasmVectorSlab } from "../../src/index/distance-wasm.js";
+import type { HnswGraph } from "../../src/index/hnsw-graph.js";
+import { HnswIndex } from "../../src/index/hnsw-index.js";
+import { restoreGraph } from "../../src/index/hnsw-restore.js";
+import { greedyDescent, SearchContext, searchLayer } from "../../src/index/hnsw-search.js";
+import { deserializeIndex, serializeIndex } from "../../src/index/serialization.js";
+import { checkVector } from "../../src/index/validation.js";
+import { median } from "./worker.js";
+
+const DATA = fileURLToPath(new URL("../../../shared/data/", import.meta.url));
+const CACHE = fileURLToPath(new URL("../cache/", import.meta.url));
+const SELF = fileURLToPath(import.meta.url);
+const ROOT = fileURLToPath(new URL("../../", import.meta.url));
+const K = 10;
+
+const DATASETS = {
+  siftsmall: { folder: "siftsmall", metric: "l2" },
+  "glove-25": { folder: "glove-twitter-25-angular", metric: "cosine" },
+} as const;
+type Dataset = keyof typeof DATASETS;
+type Kernel = "js" | "wasm";
+
+interface ChildResult {
+  kernel: Kernel;
+  usPerQuery: number[];
+  recallAt10: number;
+  ids: string[][];
+}
+
+const prefix = (d: Dataset): string => `${DATA}${DATASETS[d].folder}/${DATASETS[d].folder}`;
+const snapshotPath = (d: Dataset): string => `${CACHE}distance-whatif-${d}.snapshot`;
+
+/** Builds the index with the engine's defaults (M 16, efConstruction 200) unless a snapshot exists. */
+function ensureSnapshot(d: Dataset): void {
+  if (existsSync(snapshotPath(d))) return;
+  const base = readFvecs(`${prefix(d)}_base.fvecs`);
+  const index = new HnswIndex({
+    dim: base.dim,
+    metric: DATASETS[d].metric,
+    seed: 7,
+    initialCapacity: base.count,
+  });
+  const started = performance.now();
+  for (let r = 0; r < base.count; r++)
+    index.upsert(String(r), base.data.subarray(r * base.dim, (r + 1) * base.dim));
+  process.stderr.write(`built ${d} in ${((performance.now() - started) / 1000).toFixed(1)} s\n`);
+  mkdirSync(CACHE, { recursive: true });
+  writeFileSync(snapshotPath(d), Buffer.concat([...serializeIndex(index)].map((c) => Buffer.from(c))));
+}
+
+/** The restored graph and the hook that hands each query to the kernel. */
+async function restore(
+  d: Dataset,
+  kernel: Kernel,
+): Promise<{ index: HnswIndex; graph: HnswGraph; prepare: (q: Float32Array) => void }> {
+  const index = (await deserializeIndex([readFileSync(snapshotPath(d))])) as HnswIndex;
+  const internals = index.internals();
+  const { dim, metric } = index.params;
+  if (kernel === "js") {
+    return { index, graph: restoreGraph(index.params, kernelFor(metric), internals), prepare: () => {} };
+  }
+  if (internals.vectorChunks.length !== 1)
+    throw new Error("the what-if handles one vector chunk (< 64k nodes)");
+  const chunk = internals.vectorChunks[0];
+  const slab = new WasmVectorSlab(dim, metric, chunk.length / dim);
+  slab.vectors().set(chunk);
+  const adaptor: DistanceKernel = (_q, _qOff, _b, bOff) => slab.queryDistanceAt(bOff);
+  const vectorChunks = [slab.vectors().subarray(0, chunk.length)];
+  return {
+    index,
+    graph: restoreGraph(index.params, adaptor, { ...internals, vectorChunks }),
+    prepare: (q) => slab.setQuery(q),
+  };
+}
+
+async function child(d: Dataset, kernel: Kernel, ef: number, seconds: number): Promise<ChildResult> {
+  const { index, graph, prepare } = await restore(d, kernel);
+  const { dim, count, data } = readFvecs(`${prefix(d)}_query.fvecs`);
+  const queries = Array.from({ length: count }, (_, i) =>
+    checkVector(data.subarray(i * dim, (i + 1) * dim), dim, DATASETS[d].metric, "query"),
+  );
+  const ctx = new SearchContext(graph.capacity);
+  const ids: string[][] = [];
+  const pass = (collect: boolean): void => {
+    for (const q of queries) {
+      prepare(q);
+      const entry = graph.entryPoint;
+      const start = graph.maxLevel > 0 ? greedyDescent(graph, q, 0, entry, graph.maxLevel, 1) : entry;
+      searchLayer(graph, ctx, q, 0, start, ef, 0, null);
+      const n = Math.min(K, ctx.drainResults());
+      if (collect) ids.push(Array.from(ctx.slots.subarray(0, n), (s) => graph.slotIds[s] as string));
+    }
+  };
+  pass(true);
+  // The JS child checks that this driver is the engine's own search (same kernel, so still monomorphic).
+  if (
+    kernel === "js" &&
+    queries.some((q, i) => index.search(q, K, { ef }).some((hit, j) => hit.id !== ids[i][j]))
+  ) {
+    throw new Error("the what-if search driver disagrees with HnswIndex.search");
+  }
+  pass(false);
+  const usPerQuery: number[] = [];
+  const deadline = performance.now() + seconds * 1000;
+  while (usPerQuery.length < 5 || performance.now() < deadline) {
+    const t0 = performance.now();
+    pass(false);
+    usPerQuery.push(((performance.now() - t0) * 1000) / queries.length);
+  }
+  const gt = readIvecs(`${prefix(d)}_groundtruth.ivecs`);
+  let hits = 0;
+  ids.forEach((row, q) => {
+    const truth = new Set(Array.from(gt.data.subarray(q * gt.dim, q * gt.dim + K), String));
+    hits += row.filter((id) => truth.has(id)).length;
+  });
+  return { kernel, usPerQuery, recallAt10: hits / (ids.length * K), ids };
+}
+
+function runChild(d: Dataset, kernel: Kernel, ef: number, seconds: number): ChildResult {
+  const args = ["--import", "tsx", SELF, "--child", kernel, "--dataset", d, "--ef", String(ef)];
+  const out = spawnSync(process.execPath, [...args, "--seconds", String(seconds)], {
+    cwd: ROOT,
+    encoding: "utf8",
+    maxBuffer: 1 << 26,
+  });
+  if (out.status !== 0) throw new Error(`child ${kernel} ${d} failed:\n${out.stderr}`);
+  return JSON.parse(out.stdout) as ChildResult;
+}
+
+/** Share of queries' top-10 ids that both kernels return (ties in float32 vs float64 may swap). */
+function overlap(a: string[][], b: string[][]): number {
+  let same = 0;
+  let total = 0;
+  a.forEach((row, q) => {
+    const other = new Set(b[q]);
+    same += row.filter((id) => other.has(id)).length;
+    total += row.length;
+  });
+  return same / Math.max(1, total);
+}
+
+function runner(rounds: number, ef: number, seconds: number): void {
+  console.log(
+    `| dataset | ef | JS us/query | WASM us/query | speedup | recall@10 JS | recall@10 WASM | same ids |`,
+  );
+  console.log(`|---|---:|---:|---:|---:|---:|---:|---:|`);
+  for (const d of Object.keys(DATASETS) as Dataset[]) {
+    if (!existsSync(`${prefix(d)}_base.fvecs`)) {
+      console.log(`| ${d} | skipped: ${prefix(d)}_base.fvecs is absent |||||||`);
+      continue;
+    }
+    ensureSnapshot(d);
+    const runs: Record<Kernel, ChildResult[]> = { js: [], wasm: [] };
+    for (let r = 0; r < rounds; r++) {
+      const order: Kernel[] = r % 2 === 0 ? ["js", "wasm"] : ["wasm", "js"];
+      for (const kernel of order) runs[kernel].push(runChild(d, kernel, ef, seconds));
+    }
+    const js = median(runs.js.flatMap((c) => c.usPerQuery));
+    const wasm = median(runs.wasm.flatMap((c) => c.usPerQuery));
+    const [j, w] = [runs.js[0], runs.wasm[0]];
+    const cells = [js.toFixed(1), wasm.toFixed(1), `${(js / wasm).toFixed(2)}x`, j.recallAt10.toFixed(3)];
+    cells.push(w.recallAt10.toFixed(3), overlap(j.ids, w.ids).toFixed(3));
+    console.log(`| ${d} | ${ef} | ${cells.join(" | ")} |`);
+  }
+}
+
+const { values } = parseArgs({
+  options: {
+    child: { type: "string" },
+    dataset: { type: "string" },
+    rounds: { type: "string", default: "3" },
+    ef: { type: "string", default: "64" },
+    seconds: { type: "string", default: "2" },
+  },
+});
+if (values.child === undefined) {
+  runner(Number(values.rounds), Number(values.ef), Number(values.seconds));
+} else {
+  const result = await child(
+    values.dataset as Dataset,
+    values.child as Kernel,
+    Number(values.ef),
+    Number(values.seconds),
+  );
+  process.stdout.write(JSON.stringify(result));
+}
