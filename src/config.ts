@@ -70,6 +70,9 @@ export const configSchema = z.strictObject({
     ssl: z.boolean({ error: "expected true or false" }),
     sasl: saslSchema,
     connectionTimeoutMs: posInt(),
+    /** Consumer-group session; a restarted instance may wait this long for its old member to expire. */
+    sessionTimeoutMs: posInt().default(30000),
+    heartbeatIntervalMs: posInt().default(3000),
   }),
   http: z.strictObject({
     host: nonEmpty("a host name or address"),

@@ -125,7 +125,13 @@ export async function startService(config: Config, options: ServiceOptions = {})
     pipeline: config.pipeline,
     observer: metrics,
     logger,
-    consumer: options.consumer,
+    consumer: options.consumer ?? {
+      consumerConfig: {
+        sessionTimeout: config.kafka.sessionTimeoutMs,
+        heartbeatInterval: config.kafka.heartbeatIntervalMs,
+      },
+      heartbeatIntervalMs: config.kafka.heartbeatIntervalMs,
+    },
   });
   for (const c of collections.values()) c.setLagSource(() => ingest.lag().get(c.name) ?? new Map());
   const ready = ingest.caughtUp.then(() => {
