@@ -12,7 +12,8 @@
  *     UPPR  u32 levels[s] * (1 + M) words for each slot s with levels[s] > 0, slot order
  *
  * Sizes of all but IDS follow from the verified header and LEVL, so every announced length is checked
- * before anything is allocated from it. Graph-level consistency (link targets, entry point) is then
+ * before anything is allocated from it. The header also carries `consolidationRatio`, a runtime knob
+ * that changes when deletes are repaired, as float64 bits, so further writes behave identically. Graph-level consistency (link targets, entry point) is then
  * checked by `HnswIndex.fromInternals`.
  */
 
@@ -41,13 +42,26 @@ export const HNSW_FIELDS = [
   "entryPoint",
   "maxLevel",
   "rngState",
+  "consolidationRatioLow",
+  "consolidationRatioHigh",
 ] as const;
 
 const SECTION_COUNT = 7;
 /** Slots a loaded index may hold; matches the largest `initialCapacity` the parameters accept. */
 const MAX_SLOTS = 2 ** 31;
 
-export function hnswHeaderFields(params: Required<HnswParams>, g: HnswInternals): number[] {
+/** The two u32 words of a float64, so a tuning ratio (possibly Infinity) survives bit for bit. */
+function float64Words(value: number): [number, number] {
+  const words = new Uint32Array(new Float64Array([value]).buffer);
+  return [words[0], words[1]];
+}
+
+function float64FromWords(low: number, high: number): number {
+  return new Float64Array(Uint32Array.from([low, high]).buffer)[0];
+}
+
+export function hnswHeaderFields(index: HnswIndex, g: HnswInternals): number[] {
+  const params = index.params;
   return [
     params.M,
     params.efConstruction,
@@ -62,6 +76,7 @@ export function hnswHeaderFields(params: Required<HnswParams>, g: HnswInternals)
     g.entryPoint,
     g.maxLevel,
     g.rngState,
+    ...float64Words(index.consolidationRatio),
   ];
 }
 
@@ -150,7 +165,11 @@ export async function readHnswSections(r: FrameReader, header: SnapshotHeader): 
     tombstoneCount: f.tombstoneCount,
   };
   r.section = "graph";
-  return [r.asCorrupt(() => HnswIndex.fromInternals(params, internals)), SECTION_COUNT];
+  const index = r.asCorrupt(() => HnswIndex.fromInternals(params, internals));
+  const ratio = float64FromWords(f.consolidationRatioLow, f.consolidationRatioHigh);
+  if (!(ratio >= 0)) throw r.corrupt(`consolidation ratio ${ratio} is not a number >= 0`);
+  index.consolidationRatio = ratio;
+  return [index, SECTION_COUNT];
 }
 
 /** Reads LEVL, FLAG, IDS and FREE into per-slot arrays sized to `capacity`. */

@@ -48,7 +48,7 @@ export function* serializeIndex(index: SerializableIndex): Generator<Uint8Array>
   const w = new FrameWriter();
   if (index instanceof HnswIndex) {
     const internals = index.internals();
-    writeHeader(w, KIND_HNSW, index.metric, index.dim, hnswHeaderFields(index.params, internals));
+    writeHeader(w, KIND_HNSW, index.metric, index.dim, hnswHeaderFields(index, internals));
     yield* writeHnswSections(w, index.params, internals);
     w.putTrailer();
   } else if (index instanceof BruteForceIndex) {

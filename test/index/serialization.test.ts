@@ -132,6 +132,24 @@ describe.each<Kind>(["hnsw", "brute-force"])("snapshot round trip of %s", (kind)
   });
 });
 
+describe("snapshot of HnswIndex settings", () => {
+  it.each([0.3, Infinity])(
+    "keeps a consolidation ratio of %s and repairs deletes as the original does",
+    async (ratio) => {
+      const rng = new SeededRandom(8);
+      const index = makeIndex("hnsw", "l2", 4) as HnswIndex;
+      index.consolidationRatio = ratio;
+      churn(index, rng, 300, 150);
+      const loaded = (await deserializeIndex(serializeIndex(index))) as HnswIndex;
+      expect(loaded.consolidationRatio).toBe(ratio);
+      churn(index, new SeededRandom(9), 300, 150);
+      churn(loaded, new SeededRandom(9), 300, 150);
+      expect(loaded.stats()).toEqual(index.stats());
+      expect(concat(serializeIndex(loaded))).toEqual(concat(serializeIndex(index)));
+    },
+  );
+});
+
 describe("snapshot files", () => {
   const dir = mkdtempSync(join(tmpdir(), "vecstream-snapshot-"));
   afterAll(() => rmSync(dir, { recursive: true, force: true }));
