@@ -63,10 +63,13 @@ export class ScanAbortedError extends Error {
   }
 }
 
-const DEFAULT_SLICE_MS = 2;
-const DEFAULT_MAX_VECTORS_PER_SLICE = 4096;
-/** Reading the clock costs more than a distance on short vectors, so it is read every 32 vectors. */
-const CLOCK_CHECK_EVERY = 32;
+export const DEFAULT_SLICE_MS = 2;
+export const DEFAULT_MAX_VECTORS_PER_SLICE = 4096;
+/**
+ * The clock is read after about this many distance computations (vectors x queries): often enough that
+ * a slice overruns its budget by a fraction of a millisecond, rarely enough that reading it is free.
+ */
+const DISTANCES_PER_CLOCK_CHECK = 512;
 
 export const yieldWithSetImmediate = (): Promise<void> => new Promise((resolve) => setImmediate(resolve));
 
@@ -115,6 +118,7 @@ export async function exactKnnScan(
   const maxPerSlice = budget.maxVectorsPerSlice ?? DEFAULT_MAX_VECTORS_PER_SLICE;
   const yieldToLoop = budget.yieldToLoop ?? yieldWithSetImmediate;
   const heaps = queries.map(() => new TopK(k));
+  const clockEvery = Math.max(1, Math.ceil(DISTANCES_PER_CLOCK_CHECK / Math.max(1, queries.length)));
   const dim = index.dim;
   const iterator = index.ids();
   // One id of lookahead, so the scan knows it is finished without an empty trailing slice.
@@ -134,7 +138,7 @@ export async function exactKnnScan(
       for (let q = 0; q < queries.length; q++) {
         if (queries[q].excludeId !== id) heaps[q].offer(id, kernel(queries[q].vector, 0, vector, 0, dim));
       }
-      if (inSlice % CLOCK_CHECK_EVERY === 0 && performance.now() - sliceStart >= sliceMs) {
+      if (inSlice % clockEvery === 0 && performance.now() - sliceStart >= sliceMs) {
         next = iterator.next();
         break;
       }

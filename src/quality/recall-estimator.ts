@@ -16,7 +16,8 @@
  * Live-point queries (with `excludeId`) ask the index for k + 1 and drop the point itself, and the
  * exact scan skips it too, so a point is never counted as its own neighbour on either side.
  *
- * The index is answered first, synchronously, for all queries; the exact scan then runs in slices.
+ * The index answers first, for all queries (yielding between queries once a slice's time is spent);
+ * the exact scan then runs in slices.
  * Writes applied during the scan shift the truth slightly (see exact-scan.ts); this module does no
  * I/O and schedules nothing itself beyond the scan's yields.
  */
@@ -25,7 +26,7 @@ import { kernelFor } from "../index/distance.js";
 import type { DistanceKernel } from "../index/distance.js";
 import type { VectorIndex } from "../index/types.js";
 import type { ScanBudget, ScanNeighbor, ScanQuery } from "./exact-scan.js";
-import { exactKnnScan } from "./exact-scan.js";
+import { DEFAULT_SLICE_MS, ScanAbortedError, exactKnnScan, yieldWithSetImmediate } from "./exact-scan.js";
 
 export interface RecallOptions {
   /** The k of recall@k. */
@@ -60,11 +61,11 @@ export async function estimateRecall(
   queries: readonly ScanQuery[],
   options: RecallOptions,
 ): Promise<RecallEstimate | undefined> {
-  const { k, ef } = options;
+  const { k } = options;
   if (!Number.isInteger(k) || k < 1) throw new RangeError(`recall k must be a positive integer, got ${k}`);
   if (index.size === 0 || queries.length === 0) return undefined;
   const kernel = kernelFor(index.metric);
-  const approximate = queries.map((q) => approximateNeighbors(index, q, k, ef, kernel));
+  const approximate = await answerByIndex(index, queries, options, kernel);
   const exact = await exactKnnScan(index, queries, k, kernel, options.budget);
   const perQuery: number[] = [];
   exact.neighbors.forEach((truth, q) => {
@@ -72,6 +73,31 @@ export async function estimateRecall(
   });
   if (perQuery.length === 0) return undefined;
   return { ...summarise(perQuery), k, scanned: exact.scanned, slices: exact.slices };
+}
+
+/**
+ * The index's answers, one query after another, yielding to the event loop whenever a slice's time is
+ * spent: an HNSW search takes well under a slice, but an exact engine (or a huge ef) may not.
+ */
+async function answerByIndex(
+  index: VectorIndex,
+  queries: readonly ScanQuery[],
+  options: RecallOptions,
+  kernel: DistanceKernel,
+): Promise<ScanNeighbor[][]> {
+  const sliceMs = options.budget?.sliceMs ?? DEFAULT_SLICE_MS;
+  const yieldToLoop = options.budget?.yieldToLoop ?? yieldWithSetImmediate;
+  const answers: ScanNeighbor[][] = [];
+  let sliceStart = performance.now();
+  for (const query of queries) {
+    if (performance.now() - sliceStart >= sliceMs) {
+      if (options.budget?.isAborted?.()) throw new ScanAbortedError();
+      await yieldToLoop();
+      sliceStart = performance.now();
+    }
+    answers.push(approximateNeighbors(index, query, options.k, options.ef, kernel));
+  }
+  return answers;
 }
 
 /**

@@ -14,7 +14,12 @@
 import type { SeededRandom } from "../index/random.js";
 import type { VectorIndex } from "../index/types.js";
 import type { ScanBudget, ScanQuery } from "./exact-scan.js";
-import { ScanAbortedError, yieldWithSetImmediate } from "./exact-scan.js";
+import {
+  DEFAULT_MAX_VECTORS_PER_SLICE,
+  DEFAULT_SLICE_MS,
+  ScanAbortedError,
+  yieldWithSetImmediate,
+} from "./exact-scan.js";
 
 /** A fixed-size ring of the most recent query vectors of one collection. */
 export class QueryRing {
@@ -67,14 +72,16 @@ export async function sampleLivePoints(
 ): Promise<string[]> {
   const reservoir: string[] = [];
   if (n <= 0) return reservoir;
+  const sliceMs = budget.sliceMs ?? DEFAULT_SLICE_MS;
   // Walking ids costs far less than a distance, so slices here are counted in ids, 16 times larger.
-  const perSlice = (budget.maxVectorsPerSlice ?? 4096) * 16;
+  const perSlice = (budget.maxVectorsPerSlice ?? DEFAULT_MAX_VECTORS_PER_SLICE) * 16;
   const yieldToLoop = budget.yieldToLoop ?? yieldWithSetImmediate;
   const iterator = index.ids();
   let seen = 0;
   for (;;) {
     if (budget.isAborted?.()) throw new ScanAbortedError();
-    for (let i = 0; i < perSlice; i++) {
+    const sliceStart = performance.now();
+    for (let i = 1; i <= perSlice; i++) {
       const next = iterator.next();
       if (next.done) return reservoir;
       seen++;
@@ -83,6 +90,7 @@ export async function sampleLivePoints(
         const j = random.nextInt(seen);
         if (j < n) reservoir[j] = next.value;
       }
+      if (i % 256 === 0 && performance.now() - sliceStart >= sliceMs) break;
     }
     await yieldToLoop();
   }
