@@ -1,7 +1,7 @@
 /**
  * The per-collection writer: the rxjs pipeline from fetched record batches to applied mutations.
  *
- *   push(batch) ─► decode ─► Subject ─► bufferTime(batchMaxMs, count = batchMaxMessages)
+ *   push(batch) ─► decode ─► Subject ─► bufferTimeOrCount(batchMaxMs, batchMaxMessages)
  *                                       ─► concatMap(applyChunk)   (ONE writer: in log order, one chunk
  *                                                                   at a time)
  *   applyChunk: dead-letter the invalid messages (awaited), then apply the runs of valid ops between
@@ -16,11 +16,12 @@
  * the partition. Any other failure is fatal: it fails the writer and is reported through `onError`.
  */
 
-import { bufferTime, concatMap, filter, from, mergeMap, Subject } from "rxjs";
+import { concatMap, from, mergeMap, Subject } from "rxjs";
 import type { Logger } from "pino";
 import type { Metric } from "../index/types.js";
 import type { RecordBatch } from "./batch.js";
 import { unappliedMessages } from "./batch.js";
+import { bufferTimeOrCount } from "./buffer.js";
 import type { DeadLetter, DeadLetterSink } from "./dead-letter.js";
 import { ContiguousProgress } from "./offsets.js";
 import type { CollectionSink, IngestObserver, MutationOp } from "./ops.js";
@@ -98,8 +99,7 @@ export class CollectionWriter {
       this.#input
         .pipe(
           mergeMap((items) => from(items)),
-          bufferTime(batchMaxMs, null, batchMaxMessages),
-          filter((chunk) => chunk.length > 0),
+          bufferTimeOrCount(batchMaxMs, batchMaxMessages),
           concatMap((chunk) => from(this.#applyChunk(chunk))),
         )
         .subscribe({ complete: () => resolve(), error: (err: unknown) => this.#fail(err, reject) });
