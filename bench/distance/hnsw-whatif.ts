@@ -12,11 +12,15 @@
  * measurement device, not a way to run the engine. Children report time per query, recall@10
  * against the dataset's ground truth, and their result ids, which the runner compares.
  *
+ * Prints a Markdown table and writes `bench/results/distance-hnsw-whatif.json`.
+ *
  *   npx tsx bench/distance/hnsw-whatif.ts [--rounds 3] [--ef 64] [--seconds 2]
  */
 
 import { spawnSync } from "node:child_process";
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from "node:fs";
+import { loadavg } from "node:os";
+import { dirname } from "node:path";
 import { fileURLToPath } from "node:url";
 import { parseArgs } from "node:util";
 
@@ -35,6 +39,7 @@ import { median } from "./worker.js";
 const DATA = fileURLToPath(new URL("../../../shared/data/", import.meta.url));
 const CACHE = fileURLToPath(new URL("../cache/", import.meta.url));
 const SELF = fileURLToPath(import.meta.url);
+const RESULTS = fileURLToPath(new URL("../results/distance-hnsw-whatif.json", import.meta.url));
 const ROOT = fileURLToPath(new URL("../../", import.meta.url));
 const K = 10;
 
@@ -55,9 +60,18 @@ interface ChildResult {
 const prefix = (d: Dataset): string => `${DATA}${DATASETS[d].folder}/${DATASETS[d].folder}`;
 const snapshotPath = (d: Dataset): string => `${CACHE}distance-whatif-${d}.snapshot`;
 
-/** Builds the index with the engine's defaults (M 16, efConstruction 200) unless a snapshot exists. */
-function ensureSnapshot(d: Dataset): void {
-  if (existsSync(snapshotPath(d))) return;
+/** True when the cached snapshot still reads with the current serialization format. */
+async function snapshotReadable(d: Dataset): Promise<boolean> {
+  if (!existsSync(snapshotPath(d))) return false;
+  return deserializeIndex([readFileSync(snapshotPath(d))]).then(
+    () => true,
+    () => false,
+  );
+}
+
+/** Builds the index with the engine's defaults (M 16, efConstruction 200) unless a readable snapshot exists. */
+async function ensureSnapshot(d: Dataset): Promise<void> {
+  if (await snapshotReadable(d)) return;
   const base = readFvecs(`${prefix(d)}_base.fvecs`);
   const index = new HnswIndex({
     dim: base.dim,
@@ -164,29 +178,57 @@ function overlap(a: string[][], b: string[][]): number {
   return same / Math.max(1, total);
 }
 
-function runner(rounds: number, ef: number, seconds: number): void {
-  console.log(
-    `| dataset | ef | JS us/query | WASM us/query | speedup | recall@10 JS | recall@10 WASM | same ids |`,
-  );
-  console.log(`|---|---:|---:|---:|---:|---:|---:|---:|`);
+interface Row {
+  dataset: Dataset;
+  ef: number;
+  jsUsPerQuery: number;
+  wasmUsPerQuery: number;
+  speedup: number;
+  recallAt10Js: number;
+  recallAt10Wasm: number;
+  sameIds: number;
+  samples: { js: number[]; wasm: number[] };
+}
+
+/** Alternates JS and WASM children for `rounds` rounds and pools their per-pass timings. */
+async function measureDataset(d: Dataset, rounds: number, ef: number, seconds: number): Promise<Row> {
+  await ensureSnapshot(d);
+  const runs: Record<Kernel, ChildResult[]> = { js: [], wasm: [] };
+  for (let r = 0; r < rounds; r++) {
+    const order: Kernel[] = r % 2 === 0 ? ["js", "wasm"] : ["wasm", "js"];
+    for (const kernel of order) runs[kernel].push(runChild(d, kernel, ef, seconds));
+  }
+  const samples = { js: runs.js.flatMap((c) => c.usPerQuery), wasm: runs.wasm.flatMap((c) => c.usPerQuery) };
+  const [js, wasm] = [median(samples.js), median(samples.wasm)];
+  const [j, w] = [runs.js[0], runs.wasm[0]];
+  const sameIds = overlap(j.ids, w.ids);
+  const row = { jsUsPerQuery: js, wasmUsPerQuery: wasm, speedup: js / wasm, sameIds, samples };
+  return { dataset: d, ef, ...row, recallAt10Js: j.recallAt10, recallAt10Wasm: w.recallAt10 };
+}
+
+async function runner(rounds: number, ef: number, seconds: number): Promise<void> {
+  const rows: Row[] = [];
+  const lines = [
+    "| dataset | ef | JS us/query | WASM us/query | speedup | recall@10 JS | recall@10 WASM | same ids |",
+    "|---|---:|---:|---:|---:|---:|---:|---:|",
+  ];
   for (const d of Object.keys(DATASETS) as Dataset[]) {
     if (!existsSync(`${prefix(d)}_base.fvecs`)) {
-      console.log(`| ${d} | skipped: ${prefix(d)}_base.fvecs is absent |||||||`);
+      lines.push(`| ${d} | skipped: ${prefix(d)}_base.fvecs is absent |||||||`);
       continue;
     }
-    ensureSnapshot(d);
-    const runs: Record<Kernel, ChildResult[]> = { js: [], wasm: [] };
-    for (let r = 0; r < rounds; r++) {
-      const order: Kernel[] = r % 2 === 0 ? ["js", "wasm"] : ["wasm", "js"];
-      for (const kernel of order) runs[kernel].push(runChild(d, kernel, ef, seconds));
-    }
-    const js = median(runs.js.flatMap((c) => c.usPerQuery));
-    const wasm = median(runs.wasm.flatMap((c) => c.usPerQuery));
-    const [j, w] = [runs.js[0], runs.wasm[0]];
-    const cells = [js.toFixed(1), wasm.toFixed(1), `${(js / wasm).toFixed(2)}x`, j.recallAt10.toFixed(3)];
-    cells.push(w.recallAt10.toFixed(3), overlap(j.ids, w.ids).toFixed(3));
-    console.log(`| ${d} | ${ef} | ${cells.join(" | ")} |`);
+    const r = await measureDataset(d, rounds, ef, seconds);
+    rows.push(r);
+    const cells = [r.jsUsPerQuery.toFixed(1), r.wasmUsPerQuery.toFixed(1), `${r.speedup.toFixed(2)}x`];
+    cells.push(r.recallAt10Js.toFixed(3), r.recallAt10Wasm.toFixed(3), r.sameIds.toFixed(3));
+    lines.push(`| ${d} | ${ef} | ${cells.join(" | ")} |`);
   }
+  console.log(`${rounds} round(s), medians of per-pass times; load average ${loadavg()[0].toFixed(1)}\n`);
+  console.log(lines.join("\n"));
+  const report = { finishedAt: new Date().toISOString(), node: process.version, rounds, ef, seconds, rows };
+  mkdirSync(dirname(RESULTS), { recursive: true });
+  writeFileSync(RESULTS, `${JSON.stringify(report, null, 2)}\n`);
+  console.log(`\nwrote ${RESULTS}`);
 }
 
 const { values } = parseArgs({
@@ -199,7 +241,7 @@ const { values } = parseArgs({
   },
 });
 if (values.child === undefined) {
-  runner(Number(values.rounds), Number(values.ef), Number(values.seconds));
+  await runner(Number(values.rounds), Number(values.ef), Number(values.seconds));
 } else {
   const result = await child(
     values.dataset as Dataset,
