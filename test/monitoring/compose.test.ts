@@ -48,6 +48,16 @@ describe("docker-compose.yml", () => {
     expect(services["demo-producer"].profiles).toEqual(["demo"]);
   });
 
+  it("runs the demo producer from the compiled producer CLI against the first collection's topic", () => {
+    const script = [services["demo-producer"].command].flat().join("\n");
+    expect(existsSync(`${ROOT}src/producer/cli.ts`)).toBe(true);
+    expect(script).toContain("node dist/producer/cli.js");
+    expect(script).toContain(`--topic ${dockerConfig.collections[0].topic} `);
+    expect(script).toContain(`--brokers ${dockerConfig.kafka.brokers[0]} `);
+    // Compose interpolates "$" in commands; a lone one would be replaced by an empty variable.
+    expect(script.replaceAll("$$", "")).not.toContain("$");
+  });
+
   it("pins every pulled image to a version tag, and the Dockerfile's base images too", () => {
     const pulled = Object.entries(services).filter(([, s]) => s.build === undefined);
     for (const [name, s] of pulled) expect(s.image, name).toMatch(PINNED_TAG);
@@ -100,6 +110,7 @@ describe("docker-compose.yml", () => {
       expect(script).toContain(`--topic ${c.dlqTopic ?? `${c.topic}.dlq`} `);
     }
     expect(script).toContain("--if-not-exists");
+    expect(script.replaceAll("$$", "")).not.toContain("$");
     expect(services["kafka-init"].depends_on).toEqual({ kafka: { condition: "service_healthy" } });
     expect(services.vecstream.depends_on).toEqual({
       "kafka-init": { condition: "service_completed_successfully" },
