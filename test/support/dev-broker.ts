@@ -18,6 +18,11 @@ import type { ChildProcessWithoutNullStreams } from "node:child_process";
 import { existsSync, statSync } from "node:fs";
 import { createInterface } from "node:readline";
 import { fileURLToPath } from "node:url";
+import { DevBrokerError, ReplyQueue } from "./dev-broker-protocol.js";
+import type { DevBrokerErrorCode } from "./dev-broker-protocol.js";
+
+export { DevBrokerError } from "./dev-broker-protocol.js";
+export type { DevBrokerErrorCode } from "./dev-broker-protocol.js";
 
 const TOOL_DIR = fileURLToPath(new URL("../../tools/dev-broker/", import.meta.url));
 /** What the binary is built from: when any is newer than the binary, it is rebuilt. */
@@ -27,23 +32,6 @@ const BUILD_INPUTS = ["dev-broker.c", "commands.c", "commands.h", "Makefile"].ma
 /** Where `make -C tools/dev-broker` puts the broker binary. */
 export const DEV_BROKER_BINARY = `${TOOL_DIR}build/dev-broker`;
 const STDERR_KEEP_CHARS = 16_384;
-
-export type DevBrokerErrorCode =
-  | "DEV_BROKER_UNAVAILABLE"
-  | "DEV_BROKER_START_TIMEOUT"
-  | "DEV_BROKER_EXITED"
-  | "DEV_BROKER_COMMAND_FAILED"
-  | "DEV_BROKER_COMMAND_TIMEOUT";
-
-export class DevBrokerError extends Error {
-  constructor(
-    readonly code: DevBrokerErrorCode,
-    message: string,
-  ) {
-    super(message);
-    this.name = "DevBrokerError";
-  }
-}
 
 export interface DevBrokerTopic {
   name: string;
@@ -161,48 +149,26 @@ function installExitHook(): void {
   });
 }
 
-interface PendingReply {
-  resolve(text: string): void;
-  reject(error: Error): void;
-  settled: boolean;
-}
-
 export async function startDevBroker(options: DevBrokerOptions = {}): Promise<DevBroker> {
   if (!isDevBrokerAvailable())
     throw new DevBrokerError("DEV_BROKER_UNAVAILABLE", devBrokerUnavailableReason());
   const args = ["--brokers", String(options.brokers ?? 1)];
   if (options.replication !== undefined) args.push("--replication", String(options.replication));
   for (const topic of options.topics ?? []) args.push("--topic", `${topic.name}:${topic.partitions}`);
+  const broker = spawnBroker(args, options.verbose ?? process.env.DEV_BROKER_VERBOSE === "1");
+  const bootstrap = await readBootstrap(broker, options.startTimeoutMs ?? 10_000);
 
-  const child = spawn(DEV_BROKER_BINARY, args, { stdio: ["pipe", "pipe", "pipe"] });
-  installExitHook();
-  liveBrokers.add(child);
-  const exited = new Promise<number | null>((resolve) => {
-    child.once("exit", (code) => {
-      liveBrokers.delete(child);
-      resolve(code);
-    });
-  });
-  child.stdin.on("error", () => {}); // EPIPE after the broker died is reported through 'exit' instead
-  let stderrTail = "";
-  const verbose = options.verbose ?? process.env.DEV_BROKER_VERBOSE === "1";
-  child.stderr.setEncoding("utf8").on("data", (chunk: string) => {
-    stderrTail = (stderrTail + chunk).slice(-STDERR_KEEP_CHARS);
-    if (verbose) process.stderr.write(chunk);
-  });
+  const { child, exited } = broker;
   const replies = new ReplyQueue();
-  const bootstrap = await readBootstrap(child, exited, () => stderrTail, options.startTimeoutMs ?? 10_000);
   void exited.then((code) => replies.failAll(`the dev broker exited (code ${code})`));
   createInterface({ input: child.stdout }).on("line", (line) => replies.deliver(line));
-
   const commandTimeoutMs = options.commandTimeoutMs ?? 10_000;
   const command = (line: string): Promise<string> => {
     if (/[\r\n]/.test(line))
       return Promise.reject(new DevBrokerError("DEV_BROKER_COMMAND_FAILED", "one line only"));
     if (child.exitCode !== null || child.signalCode !== null) {
-      return Promise.reject(
-        new DevBrokerError("DEV_BROKER_EXITED", `the dev broker has exited; cannot run ${line}`),
-      );
+      const why = `the dev broker has exited; cannot run ${line}`;
+      return Promise.reject(new DevBrokerError("DEV_BROKER_EXITED", why));
     }
     const reply = replies.expect(line, commandTimeoutMs);
     child.stdin.write(`${line}\n`);
@@ -221,18 +187,48 @@ export async function startDevBroker(options: DevBrokerOptions = {}): Promise<De
     setRtt: (id, ms) => run(`rtt ${id} ${ms}`),
     setLeader: (topic, partition, id) => run(`leader ${topic} ${partition} ${id}`),
     pushRequestErrors: (api, count, code) => run(`errors ${api} ${count} ${code}`),
-    stderr: () => stderrTail,
+    stderr: broker.stderr,
     stop: () => stopChild(child, exited),
   };
 }
 
+interface SpawnedBroker {
+  child: ChildProcessWithoutNullStreams;
+  /** Resolves with the exit code (null after a signal or a failed spawn) once the broker is gone. */
+  exited: Promise<number | null>;
+  stderr(): string;
+}
+
+/** Spawns the binary, registers it for the exit hook, and keeps the tail of its stderr. */
+function spawnBroker(args: string[], verbose: boolean): SpawnedBroker {
+  const child = spawn(DEV_BROKER_BINARY, args, { stdio: ["pipe", "pipe", "pipe"] });
+  installExitHook();
+  liveBrokers.add(child);
+  let stderrTail = "";
+  const exited = new Promise<number | null>((resolve) => {
+    // 'close' rather than 'exit': it comes after stdout and stderr are drained, so a startup failure's
+    // message is complete when it is reported.
+    child.once("close", (code) => {
+      liveBrokers.delete(child);
+      resolve(code);
+    });
+    child.once("error", (error) => {
+      // Only a failed spawn gets here without 'exit' following (a failed kill cannot happen: it is ours).
+      stderrTail += `cannot run ${DEV_BROKER_BINARY}: ${error.message}\n`;
+      liveBrokers.delete(child);
+      resolve(null);
+    });
+  });
+  child.stdin.on("error", () => {}); // EPIPE after the broker died is reported through 'exit' instead
+  child.stderr.setEncoding("utf8").on("data", (chunk: string) => {
+    stderrTail = (stderrTail + chunk).slice(-STDERR_KEEP_CHARS);
+    if (verbose) process.stderr.write(chunk);
+  });
+  return { child, exited, stderr: () => stderrTail };
+}
+
 /** Waits for the `BOOTSTRAP host:port,...` line, racing the broker's exit and a timeout. */
-function readBootstrap(
-  child: ChildProcessWithoutNullStreams,
-  exited: Promise<number | null>,
-  stderr: () => string,
-  timeoutMs: number,
-): Promise<string[]> {
+function readBootstrap({ child, exited, stderr }: SpawnedBroker, timeoutMs: number): Promise<string[]> {
   return new Promise<string[]>((resolve, reject) => {
     let done = false;
     const fail = (code: DevBrokerErrorCode, why: string): void => {
@@ -273,47 +269,6 @@ function readBootstrap(
       fail("DEV_BROKER_EXITED", `the dev broker exited with code ${code} before it was ready`),
     );
   });
-}
-
-/**
- * Matches reply lines to commands in order. A command that times out keeps its place in the queue, so
- * its late reply is discarded instead of being taken as the answer to the next command.
- */
-class ReplyQueue {
-  readonly #pending: PendingReply[] = [];
-
-  expect(line: string, timeoutMs: number): Promise<string> {
-    return new Promise<string>((resolve, reject) => {
-      const timer = setTimeout(() => {
-        entry.reject(
-          new DevBrokerError("DEV_BROKER_COMMAND_TIMEOUT", `no reply to '${line}' in ${timeoutMs} ms`),
-        );
-      }, timeoutMs);
-      const settle = (): boolean => {
-        if (entry.settled) return false;
-        entry.settled = true;
-        clearTimeout(timer);
-        return true;
-      };
-      const entry: PendingReply = {
-        settled: false,
-        resolve: (text) => settle() && resolve(text),
-        reject: (error) => settle() && reject(error),
-      };
-      this.#pending.push(entry);
-    });
-  }
-
-  deliver(reply: string): void {
-    const entry = this.#pending.shift();
-    if (entry === undefined) return; // nothing asked: not a reply (the broker only answers commands)
-    if (reply === "OK" || reply.startsWith("OK ")) entry.resolve(reply.slice(3));
-    else entry.reject(new DevBrokerError("DEV_BROKER_COMMAND_FAILED", reply.replace(/^ERR /, "")));
-  }
-
-  failAll(why: string): void {
-    for (const entry of this.#pending.splice(0)) entry.reject(new DevBrokerError("DEV_BROKER_EXITED", why));
-  }
 }
 
 /** SIGTERM, and SIGKILL if the broker has not exited 5 s later; resolves once it is gone. */
