@@ -91,7 +91,8 @@ export function toErrorResponse(err: unknown): { status: number; body: ErrorBody
 export function errorMiddleware(logger: Logger): ErrorRequestHandler {
   return (err, req, res, _next) => {
     const { status, body } = toErrorResponse(err);
-    if (status >= 500) logger.error({ err, method: req.method, url: req.originalUrl }, "request failed");
+    // Only the unexpected is an error; a deliberate 503 (not ready) is routine.
+    if (status === 500) logger.error({ err, method: req.method, url: req.originalUrl }, "request failed");
     else logger.debug({ code: body.error.code, status, url: req.originalUrl }, body.error.message);
     res.status(status).json(body);
   };
