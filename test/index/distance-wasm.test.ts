@@ -3,6 +3,7 @@
  * agrees with the JS kernels within float32 tolerance, and the slab keeps its contract across growth.
  */
 
+import fc from "fast-check";
 import { describe, expect, it } from "vitest";
 
 import { innerProduct, kernelFor, l2Squared } from "../../src/index/distance.js";
@@ -67,6 +68,38 @@ describe("raw WASM kernels", () => {
     const ip = innerProduct(floats, aOff, floats, bOff, dim);
     expectClose(kernels.l2(aOff * 4, bOff * 4, dim), l2, l2);
     expectClose(kernels.ip(aOff * 4, bOff * 4, dim), ip, dim);
+  });
+
+  it("stays within the float32 summation error bound of the JS kernels for any dim, offset and values", () => {
+    const vector = (dim: number) =>
+      fc.array(fc.float({ min: -1000, max: 1000, noNaN: true }), { minLength: dim, maxLength: dim });
+    const input = fc
+      .integer({ min: 1, max: 300 })
+      .chain((dim) => fc.record({ a: vector(dim), b: vector(dim), aOff: fc.nat(15), bOff: fc.nat(15) }));
+    fc.assert(
+      fc.property(input, ({ a, b, aOff, bOff }) => {
+        const dim = a.length;
+        const bAt = aOff + dim + bOff;
+        floats.set(a, aOff);
+        floats.set(b, bAt);
+        // Float32 sums of n terms err by at most ~n * 2^-24 of the sum of the terms' magnitudes.
+        let l2Mass = 0;
+        let ipMass = 0;
+        for (let i = 0; i < dim; i++) {
+          l2Mass += (a[i] - b[i]) ** 2;
+          ipMass += Math.abs(a[i] * b[i]);
+        }
+        const bound = (mass: number): number => 2 * (dim + 2) * 2 ** -24 * mass + 1e-30;
+        const l2Error = Math.abs(
+          kernels.l2(aOff * 4, bAt * 4, dim) - l2Squared(floats, aOff, floats, bAt, dim),
+        );
+        const ipError = Math.abs(
+          kernels.ip(aOff * 4, bAt * 4, dim) - innerProduct(floats, aOff, floats, bAt, dim),
+        );
+        return l2Error <= bound(l2Mass) && ipError <= bound(ipMass);
+      }),
+      { seed: 20_261_127, numRuns: 300 },
+    );
   });
 
   it("returns 0 for an empty vector", () => {
