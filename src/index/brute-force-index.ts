@@ -9,6 +9,7 @@
 
 import { kernelFor, reportedDistance } from "./distance.js";
 import type { DistanceKernel } from "./distance.js";
+import { TopK } from "./brute-force-top-k.js";
 import { IndexError } from "./errors.js";
 import type { IndexStats, Metric, SearchHit, SearchOptions, VectorIndex } from "./types.js";
 import { METRICS } from "./types.js";
@@ -42,6 +43,8 @@ export class BruteForceIndex implements VectorIndex {
   readonly #idBySlot: string[] = [];
   readonly #slotById = new Map<string, number>();
   #idChars = 0;
+  /** Set while a search runs, so a filter that writes back into the index fails loudly. */
+  #searching = false;
 
   constructor(params: BruteForceParams) {
     const { dim, metric } = params;
@@ -103,6 +106,7 @@ export class BruteForceIndex implements VectorIndex {
 
   upsert(id: string, vector: ArrayLike<number>): void {
     checkId(id);
+    this.#assertNotSearching();
     const existing = this.#slotById.get(id);
     if (existing !== undefined) {
       // Validate into a scratch copy first so a rejected vector leaves the old one intact.
@@ -125,6 +129,8 @@ export class BruteForceIndex implements VectorIndex {
   }
 
   delete(id: string): boolean {
+    checkId(id);
+    this.#assertNotSearching();
     const slot = this.#slotById.get(id);
     if (slot === undefined) return false;
     const last = this.#idBySlot.length - 1;
@@ -155,10 +161,25 @@ export class BruteForceIndex implements VectorIndex {
     checkK(k);
     // `ef` is meaningless for an exact scan, but it is validated so both engines reject the same input.
     if (options.ef !== undefined) checkEf(options.ef);
+    const filter = options.filter;
+    if (filter !== undefined && typeof filter !== "function") {
+      throw new IndexError("INVALID_PARAMETER", "filter must be a function from id to boolean", {});
+    }
     const q = checkVector(query, this.dim, this.metric, "query");
     const heap = new TopK(Math.min(k, this.size), this.#idBySlot);
     if (heap.capacity === 0) return [];
-    const filter = options.filter;
+    const wasSearching = this.#searching;
+    this.#searching = true;
+    try {
+      this.#scan(q, heap, filter);
+    } finally {
+      this.#searching = wasSearching;
+    }
+    return this.#toHits(heap);
+  }
+
+  /** Offers every live slot to `heap`: the exact k-NN. */
+  #scan(q: Float32Array, heap: TopK, filter: ((id: string) => boolean) | undefined): void {
     const slab = this.#slab;
     const dim = this.dim;
     const kernel = this.#kernel;
@@ -170,7 +191,6 @@ export class BruteForceIndex implements VectorIndex {
       if (filter !== undefined && !filter(this.#idBySlot[slot])) continue;
       heap.offer(slot, d);
     }
-    return this.#toHits(heap);
   }
 
   *ids(): IterableIterator<string> {
@@ -204,88 +224,17 @@ export class BruteForceIndex implements VectorIndex {
     return hits;
   }
 
+  #assertNotSearching(): void {
+    if (this.#searching) {
+      throw new IndexError("INVALID_PARAMETER", "a search filter must not write to the index", {});
+    }
+  }
+
   #ensureCapacity(slots: number): void {
     if (slots * this.dim <= this.#slab.length) return;
     const next = new Float32Array(Math.max(slots, 2 * (this.#slab.length / this.dim)) * this.dim);
     next.set(this.#slab.subarray(0, this.size * this.dim));
     this.#slab = next;
-  }
-}
-
-/**
- * A bounded max-heap of (slot, distance) on parallel typed arrays: the root is the worst of the best k
- * seen so far, so a candidate is admitted by one comparison and an eviction costs O(log k). Order is by
- * distance, then by id, so which of several equidistant points make the cut does not depend on slots.
- */
-class TopK {
-  readonly capacity: number;
-  readonly slots: Int32Array;
-  readonly dists: Float64Array;
-  readonly #idBySlot: readonly string[];
-  length = 0;
-
-  constructor(capacity: number, idBySlot: readonly string[]) {
-    this.capacity = capacity;
-    this.slots = new Int32Array(capacity);
-    this.dists = new Float64Array(capacity);
-    this.#idBySlot = idBySlot;
-  }
-
-  isFull(): boolean {
-    return this.length === this.capacity;
-  }
-
-  worst(): number {
-    return this.dists[0];
-  }
-
-  offer(slot: number, dist: number): void {
-    if (this.length < this.capacity) {
-      this.#siftUp(this.length++, slot, dist);
-    } else if (this.#after(this.dists[0], this.slots[0], dist, slot)) {
-      this.#siftDown(slot, dist);
-    }
-  }
-
-  /** True when (da, sa) ranks after (db, sb): farther, or as far with a larger id. */
-  #after(da: number, sa: number, db: number, sb: number): boolean {
-    return da > db || (da === db && this.#idBySlot[sa] > this.#idBySlot[sb]);
-  }
-
-  #siftUp(at: number, slot: number, dist: number): void {
-    let i = at;
-    while (i > 0) {
-      const parent = (i - 1) >> 1;
-      if (!this.#after(dist, slot, this.dists[parent], this.slots[parent])) break;
-      this.slots[i] = this.slots[parent];
-      this.dists[i] = this.dists[parent];
-      i = parent;
-    }
-    this.slots[i] = slot;
-    this.dists[i] = dist;
-  }
-
-  /** Replaces the root with (slot, dist) and restores the heap order. */
-  #siftDown(slot: number, dist: number): void {
-    let i = 0;
-    const n = this.length;
-    for (;;) {
-      let child = 2 * i + 1;
-      if (child >= n) break;
-      const right = child + 1;
-      if (
-        right < n &&
-        this.#after(this.dists[right], this.slots[right], this.dists[child], this.slots[child])
-      ) {
-        child = right;
-      }
-      if (!this.#after(this.dists[child], this.slots[child], dist, slot)) break;
-      this.slots[i] = this.slots[child];
-      this.dists[i] = this.dists[child];
-      i = child;
-    }
-    this.slots[i] = slot;
-    this.dists[i] = dist;
   }
 }
 

@@ -143,4 +143,16 @@ describe("BruteForceIndex", () => {
     expect(index.getVector("a")).toEqual(new Float32Array([1, 1]));
     expect(index.search([19, -19], 1)[0].id).toBe("n19");
   });
+
+  it("refuses writes from inside a search filter, which would move slots under the scan", () => {
+    const index = new BruteForceIndex({ dim: 1, metric: "l2" });
+    index.upsert("a", [0]);
+    index.upsert("b", [1]);
+    const deleting = (id: string) => index.delete(id === "a" ? "b" : "a");
+    expect(() => index.search([0], 2, { filter: deleting })).toThrow(
+      expect.objectContaining({ code: "INVALID_PARAMETER" }),
+    );
+    expect(index.size).toBe(2);
+    expect(index.search([0], 2).map((h) => h.id)).toEqual(["a", "b"]);
+  });
 });

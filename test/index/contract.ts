@@ -173,6 +173,12 @@ function runValidationContract(factory: IndexFactory): void {
       ["ef above MAX_EF", (index) => index.search([1, 0, 0], 1, { ef: MAX_EF + 1 }), "INVALID_EF"],
       ["an empty id", (index) => index.upsert("", [1, 0, 0]), "INVALID_ID"],
       ["a non-string id", (index) => index.upsert(7 as never, [1, 0, 0]), "INVALID_ID"],
+      ["a delete of an empty id", (index) => index.delete(""), "INVALID_ID"],
+      [
+        "a non-function filter",
+        (index) => index.search([1, 0, 0], 1, { filter: true as never }),
+        "INVALID_PARAMETER",
+      ],
     ];
     it.each(cases)("rejects %s with the right IndexError code and changes nothing", (_what, fn, code) => {
       const index = factory({ dim: 3, metric: "cosine" });
