@@ -50,8 +50,10 @@ export interface RunbookRecord {
   min_recall_at_10: number;
   final_step_recall_at_10: number;
   fresh_build_recall_at_10: number;
-  unreachable: number | null;
+  unreachable: number;
   unreachable_method: string;
+  /** Deleted points still held in the graph at the end (hnswlib: mark-deleted slots not reused). */
+  tombstones: number;
   replay_seconds: number;
   step_numbers: number[];
   live_points: number[];
@@ -116,7 +118,7 @@ function runOne(
   const engine = createEngine(engineName, params);
   const replay = replayRunbook(engine, input);
   checkLiveCounts(name, input.gtDir, replay.stepsByEf[0]);
-  const unreachable = engine.unreachable();
+  const health = engine.graphHealth();
   const fresh = freshBuildRecall(createEngine(engineName, params), input, replay.finalState, replay.finalGt);
   return input.efs.map((ef, e) => {
     const steps = replay.stepsByEf[e];
@@ -129,8 +131,9 @@ function runOne(
       min_recall_at_10: Math.min(...recalls),
       final_step_recall_at_10: recalls[recalls.length - 1],
       fresh_build_recall_at_10: fresh[e],
-      unreachable: unreachable.count,
-      unreachable_method: unreachable.method,
+      unreachable: health.unreachable,
+      unreachable_method: health.method,
+      tombstones: health.tombstones,
       replay_seconds: replay.replaySeconds,
       step_numbers: steps.map((s) => s.step),
       live_points: steps.map((s) => s.live),
@@ -162,6 +165,7 @@ function printSummary(records: RunbookRecord[]): void {
     fixed(r.final_step_recall_at_10, 4),
     fixed(r.fresh_build_recall_at_10, 4),
     r.unreachable,
+    r.tombstones,
     fixed(r.replay_seconds, 1),
   ]);
   const headers = [
@@ -173,6 +177,7 @@ function printSummary(records: RunbookRecord[]): void {
     "final step",
     "fresh build",
     "unreachable",
+    "tombstones",
     "replay s",
   ];
   console.log(markdownTable(headers, rows));

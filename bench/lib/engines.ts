@@ -16,7 +16,7 @@ import { BruteForceIndex } from "../../src/index/brute-force-index.js";
 import { checkGraph } from "../../src/index/graph-checker.js";
 import { HnswIndex } from "../../src/index/hnsw-index.js";
 import type { Metric, VectorIndex } from "../../src/index/types.js";
-import { hnswlibMemory, hnswlibUnreachable } from "./hnswlib-layout.js";
+import { hnswlibGraphHealth, hnswlibMemory } from "./hnswlib-layout.js";
 
 export type EngineName = "vecstream" | "hnswlib-node" | "bruteforce";
 export const ENGINE_NAMES: readonly EngineName[] = ["vecstream", "hnswlib-node", "bruteforce"];
@@ -43,14 +43,21 @@ export interface MemoryFigure {
   method: string;
 }
 
+export interface GraphHealth {
+  unreachable: number;
+  tombstones: number;
+  /** How `unreachable` was measured. */
+  method: string;
+}
+
 export interface BenchEngine {
   readonly name: EngineName;
   upsert(label: number, vector: Float32Array): void;
   delete(label: number): void;
   search(query: PreparedQuery, k: number, ef: number): number[];
   memory(liveCount: number): MemoryFigure;
-  /** Live points the search cannot reach from the entry point, or null with the reason it is unknown. */
-  unreachable(): { count: number | null; method: string };
+  /** Live points no search can reach from the entry point, and deleted points still in the graph. */
+  graphHealth(): GraphHealth;
 }
 
 export function prepareQueries(queries: Float32Array, dim: number): PreparedQuery[] {
@@ -89,10 +96,13 @@ class VecstreamEngine implements BenchEngine {
     return { bytesPerVector: this.#index.stats().memoryBytes / liveCount, method: "stats().memoryBytes / n" };
   }
 
-  unreachable(): { count: number | null; method: string } {
-    if (!(this.#index instanceof HnswIndex)) return { count: 0, method: "exact scan: no graph" };
+  graphHealth(): GraphHealth {
+    const tombstones = this.#index.stats().tombstones;
+    if (!(this.#index instanceof HnswIndex))
+      return { unreachable: 0, tombstones, method: "exact scan: no graph" };
     return {
-      count: checkGraph(this.#index).unreachable,
+      unreachable: checkGraph(this.#index).unreachable,
+      tombstones,
       method: "checkGraph(index).unreachable (layer-0 BFS from the entry point through tombstones)",
     };
   }
@@ -142,8 +152,8 @@ class HnswlibEngine implements BenchEngine {
     return hnswlibMemory(this.#index, this.#params, liveCount);
   }
 
-  unreachable(): { count: number | null; method: string } {
-    return hnswlibUnreachable(this.#index);
+  graphHealth(): GraphHealth {
+    return hnswlibGraphHealth(this.#index);
   }
 }
 

@@ -11,7 +11,7 @@
  * 4-byte level per element, plus per-element bookkeeping hnswlib allocates but does not save, taken from
  * its layout on 64-bit Linux (libstdc++): a `std::mutex` per element (40 B), the `linkLists_` pointer
  * (8 B), a `label_lookup_` hash node (32 B with malloc rounding) and bucket (8 B), and the visited-list
- * tag (2 B). `hnswlibUnreachable` counts live nodes not reached from the entry point by a breadth-first
+ * tag (2 B). `hnswlibGraphHealth` counts live nodes not reached from the entry point by a breadth-first
  * walk over layer-0 links, walking through mark-deleted nodes as hnswlib's search does: the same
  * definition as vecstream's `checkGraph` (a live node layer 0 cannot reach is one no search returns).
  */
@@ -22,7 +22,7 @@ import { join } from "node:path";
 
 import type { HierarchicalNSW } from "hnswlib-node";
 
-import type { EngineParams, MemoryFigure } from "./engines.js";
+import type { EngineParams, GraphHealth, MemoryFigure } from "./engines.js";
 
 const HEADER_BYTES = 96;
 const DELETE_MARK = 0x01;
@@ -137,9 +137,13 @@ export function hnswlibMemory(index: HierarchicalNSW, params: EngineParams, live
   };
 }
 
-export function hnswlibUnreachable(index: HierarchicalNSW): { count: number | null; method: string } {
+export function hnswlibGraphHealth(index: HierarchicalNSW): GraphHealth {
+  const graph = parseHnswlibIndex(snapshot(index));
   return {
-    count: countUnreachable(parseHnswlibIndex(snapshot(index))),
-    method: "BFS over layer-0 links of the saved index from its entry point, through mark-deleted nodes",
+    unreachable: countUnreachable(graph),
+    tombstones: graph.deleted.reduce((sum, d) => sum + d, 0),
+    method:
+      "BFS over layer-0 links of the saved index from its entry point, through mark-deleted nodes " +
+      "(which hnswlib never unlinks, so deletes alone cannot disconnect a live node)",
   };
 }
