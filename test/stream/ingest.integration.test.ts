@@ -20,6 +20,8 @@ import {
   silentLogger,
   type MemorySinkOptions,
 } from "./support/memory-sink.js";
+import { Collection } from "../../src/collection.js";
+import { BruteForceIndex } from "../../src/index/brute-force-index.js";
 
 const available = isDevBrokerAvailable();
 if (!available) console.warn(`skipping ingest integration tests: ${devBrokerUnavailableReason()}`);
@@ -61,7 +63,7 @@ async function producer(b: DevBroker): Promise<Producer> {
 
 function ingest(
   b: DevBroker,
-  sink: MemorySink,
+  sink: MemorySink | Collection,
   observer: RecordingObserver,
   extra: Partial<IngestOptions> = {},
   groupId = "vecstream",
@@ -250,6 +252,54 @@ describe.skipIf(!available)("startIngest against the dev broker", () => {
     expect(paused[paused.length - 1]).toBe(false);
     expect(sink.points.size).toBe(200);
     expectNoGapsNoDuplicates(sink, await highWatermarks(b));
+  });
+
+  it("feeds the service's real Collection, whose searches then see the points and not the tombstones", async () => {
+    const b = await broker();
+    const p = await producer(b);
+    await p.send({
+      topic: TOPIC,
+      messages: Array.from({ length: 20 }, (_, i) => encodeUpsert(`id${i}`, vec(i), { i })),
+    });
+    await p.send({ topic: TOPIC, messages: [encodeDelete("id0"), { key: "bad", value: "[]" }] });
+    const config = {
+      name: "demo",
+      topic: TOPIC,
+      dlqTopic: DLQ,
+      dim: 3,
+      metric: "l2" as const,
+      M: 16,
+      efConstruction: 64,
+      ef: 32,
+      seed: 1,
+    };
+    const collection = new Collection({
+      config,
+      index: new BruteForceIndex({ dim: 3, metric: "l2" }),
+      applySliceMs: 4,
+    });
+    const run = ingest(b, collection, new RecordingObserver());
+    await run.caughtUp;
+    await waitFor("the skipped offset to be recorded", () => {
+      const applied = [...collection.appliedOffsets().values()].reduce((a, o) => a + o + 1, 0);
+      return applied === 22;
+    });
+    const hits = collection.search(vec(0), 2);
+    expect(hits.map((h) => h.id)).toEqual(["id1", "id2"]);
+    expect(hits[0].payload).toEqual({ i: 1 });
+  });
+
+  it("reports a collection failure through onError, rejects done, and stops consuming", async () => {
+    const b = await broker(1);
+    const p = await producer(b);
+    await p.send({ topic: TOPIC, messages: [encodeUpsert("a", vec(1))] });
+    const errors: unknown[] = [];
+    const sink = new MemorySink({ topic: TOPIC, refuse: () => new Error("disk full") });
+    const run = ingest(b, sink, new RecordingObserver(), { onError: (err) => errors.push(err) });
+    await expect(run.done).rejects.toThrow("disk full");
+    await expect(run.caughtUp).rejects.toThrow("disk full");
+    expect(errors).toHaveLength(1);
+    expect(sink.log).toEqual([]);
   });
 
   it("resolves caughtUp at once when the topic is empty", async () => {
