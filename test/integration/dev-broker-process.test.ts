@@ -72,6 +72,7 @@ describe.skipIf(!available)("the dev broker process", () => {
     const devBroker = await broker({ brokers: 3, topics: [{ name: TOPIC, partitions: 2 }] });
     expect(await devBroker.command("ping")).toBe("pong");
     await expect(devBroker.command("explode")).rejects.toMatchObject({ code: "DEV_BROKER_COMMAND_FAILED" });
+    await expect(devBroker.command("")).rejects.toThrow(/empty command/);
     await expect(devBroker.brokerDown(9)).rejects.toThrow(/BROKER_NOT_AVAILABLE/);
     await expect(devBroker.createTopic(TOPIC, 2)).rejects.toThrow(/TOPIC_ALREADY_EXISTS/);
     await expect(devBroker.setLeader("no-such-topic", 0, 1)).rejects.toThrow(/UNKNOWN_TOPIC_OR_PART/);

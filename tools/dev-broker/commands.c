@@ -3,24 +3,27 @@
  * with exactly one stdout line, "OK ..." or "ERR <reason>". Also owns topic creation, so the topics made
  * from --topic and from the `topic` command are tracked in one place.
  */
+#include <errno.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
-#include <errno.h>
 
 #include "commands.h"
 
 #define MAX_ARGS 8
 
+/* Protocol request names accepted by `errors`, indexed by ApiKey (Kafka protocol numbering, 0..29). */
 static const char *const api_names[] = {
-    "Produce",        "Fetch",           "ListOffsets",      "Metadata",          "LeaderAndIsr",
-    "StopReplica",    "UpdateMetadata",  "ControlledShutdown", "OffsetCommit",    "OffsetFetch",
-    "FindCoordinator", "JoinGroup",      "Heartbeat",        "LeaveGroup",        "SyncGroup",
-    "DescribeGroups", "ListGroups",      "SaslHandshake",    "ApiVersions",       "CreateTopics",
-    "DeleteTopics",   "DeleteRecords",   "InitProducerId",   "OffsetForLeaderEpoch", "AddPartitionsToTxn",
-    "AddOffsetsToTxn", "EndTxn",         "WriteTxnMarkers",  "TxnOffsetCommit",   "DescribeAcls",
+    "Produce",         "Fetch",          "ListOffsets",        "Metadata",
+    "LeaderAndIsr",    "StopReplica",    "UpdateMetadata",     "ControlledShutdown",
+    "OffsetCommit",    "OffsetFetch",    "FindCoordinator",    "JoinGroup",
+    "Heartbeat",       "LeaveGroup",     "SyncGroup",          "DescribeGroups",
+    "ListGroups",      "SaslHandshake",  "ApiVersions",        "CreateTopics",
+    "DeleteTopics",    "DeleteRecords",  "InitProducerId",     "OffsetForLeaderEpoch",
+    "AddPartitionsToTxn", "AddOffsetsToTxn", "EndTxn",         "WriteTxnMarkers",
+    "TxnOffsetCommit", "DescribeAcls",
 };
 #define API_NAME_COUNT ((int)(sizeof(api_names) / sizeof(api_names[0])))
 
@@ -100,7 +103,7 @@ static int is_known_topic(const char *name) {
 }
 
 rd_kafka_resp_err_t create_topic(rd_kafka_mock_cluster_t *mc, const char *name, long partitions,
-                                        int replication) {
+                                 int replication) {
   if (is_known_topic(name)) return RD_KAFKA_RESP_ERR_TOPIC_ALREADY_EXISTS;
   if (known_topic_count == MAX_TOPICS) return RD_KAFKA_RESP_ERR_POLICY_VIOLATION;
   rd_kafka_resp_err_t err = rd_kafka_mock_topic_create(mc, name, (int)partitions, replication);
@@ -221,7 +224,10 @@ int run_command(rd_kafka_mock_cluster_t *mc, char *line, int replication) {
     if (argc == MAX_ARGS + 1) break;
     argv[argc++] = tok;
   }
-  if (argc == 0) return 0; /* blank lines are ignored, not answered */
+  if (argc == 0) {
+    reply_err("empty command (try help)"); /* still one answer per line, so replies stay paired */
+    return 0;
+  }
   const char *c = argv[0];
   if (strcmp(c, "quit") == 0) {
     reply_ok("bye");
