@@ -23,6 +23,7 @@
  */
 
 import { kernelFor } from "../index/distance.js";
+import { IndexError } from "../index/errors.js";
 import type { DistanceKernel } from "../index/distance.js";
 import type { VectorIndex } from "../index/types.js";
 import type { ScanBudget, ScanNeighbor, ScanQuery } from "./exact-scan.js";
@@ -65,11 +66,18 @@ export async function estimateRecall(
   if (!Number.isInteger(k) || k < 1) throw new RangeError(`recall k must be a positive integer, got ${k}`);
   if (index.size === 0 || queries.length === 0) return undefined;
   const kernel = kernelFor(index.metric);
-  const approximate = await answerByIndex(index, queries, options, kernel);
-  const exact = await exactKnnScan(index, queries, k, kernel, options.budget);
+  const answered = await answerByIndex(index, queries, options, kernel);
+  if (answered.length === 0) return undefined;
+  const exact = await exactKnnScan(
+    index,
+    answered.map((a) => a.query),
+    k,
+    kernel,
+    options.budget,
+  );
   const perQuery: number[] = [];
   exact.neighbors.forEach((truth, q) => {
-    if (truth.length > 0) perQuery.push(queryRecall(approximate[q], truth));
+    if (truth.length > 0) perQuery.push(queryRecall(answered[q].approximate, truth));
   });
   if (perQuery.length === 0) return undefined;
   return { ...summarise(perQuery), k, scanned: exact.scanned, slices: exact.slices };
@@ -77,17 +85,19 @@ export async function estimateRecall(
 
 /**
  * The index's answers, one query after another, yielding to the event loop whenever a slice's time is
- * spent: an HNSW search takes well under a slice, but an exact engine (or a huge ef) may not.
+ * spent: an HNSW search takes well under a slice, but an exact engine (or a huge ef) may not. A query
+ * the engine rejects (`IndexError`: a recorded vector that no longer fits, say) is left out rather than
+ * failing the whole probe; any other error propagates.
  */
 async function answerByIndex(
   index: VectorIndex,
   queries: readonly ScanQuery[],
   options: RecallOptions,
   kernel: DistanceKernel,
-): Promise<ScanNeighbor[][]> {
+): Promise<{ query: ScanQuery; approximate: ScanNeighbor[] }[]> {
   const sliceMs = options.budget?.sliceMs ?? DEFAULT_SLICE_MS;
   const yieldToLoop = options.budget?.yieldToLoop ?? yieldWithSetImmediate;
-  const answers: ScanNeighbor[][] = [];
+  const answers: { query: ScanQuery; approximate: ScanNeighbor[] }[] = [];
   let sliceStart = performance.now();
   for (const query of queries) {
     if (performance.now() - sliceStart >= sliceMs) {
@@ -95,7 +105,11 @@ async function answerByIndex(
       await yieldToLoop();
       sliceStart = performance.now();
     }
-    answers.push(approximateNeighbors(index, query, options.k, options.ef, kernel));
+    try {
+      answers.push({ query, approximate: approximateNeighbors(index, query, options.k, options.ef, kernel) });
+    } catch (error) {
+      if (!(error instanceof IndexError)) throw error;
+    }
   }
   return answers;
 }

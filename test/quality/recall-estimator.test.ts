@@ -120,6 +120,14 @@ describe("live recall estimate", () => {
     expect(queryRecall([{ id: "far", distance: 3 }, ...approximate.slice(0, 1)], truth)).toBe(0.5);
   });
 
+  it("leaves out a query the engine rejects instead of failing the probe", async () => {
+    const index = fill(new BruteForceIndex({ dim: 16, metric: "cosine" }), points);
+    const queries = [{ vector: new Float32Array(16) }, { vector: points[3] }];
+    const estimate = await estimateRecall(index, queries, { k: 5, ef: 5 });
+    expect(estimate?.queries).toBe(1);
+    expect(estimate?.recall).toBe(1);
+  });
+
   it("reports nothing for an empty index", async () => {
     const index = new BruteForceIndex({ dim: 4, metric: "l2" });
     expect(await estimateRecall(index, [{ vector: new Float32Array(4) }], { k: 3, ef: 8 })).toBeUndefined();
