@@ -110,7 +110,51 @@ interface GlobalFlags {
   progress: boolean;
 }
 
-/** The commander program; `run` and `out` are injectable so tests drive it without a subprocess. */
+interface UpsertFlags {
+  fvecs?: string;
+  ndjson?: string;
+  idPrefix: string;
+  start: number;
+  limit?: number;
+  rate?: number;
+  format: WireFormat;
+}
+
+interface Input {
+  source: AsyncIterable<Message>;
+  total: number;
+}
+
+/** The messages an `upsert` invocation sends, or undefined when it names no input file. */
+async function upsertInput(o: UpsertFlags): Promise<Input | undefined> {
+  if (o.fvecs !== undefined) {
+    const { rows } = await fvecsShape(o.fvecs);
+    const end = Math.min(rows, o.limit === undefined ? rows : o.start + o.limit);
+    const source = fvecsMessages(o.fvecs, {
+      start: o.start,
+      limit: o.limit,
+      idPrefix: o.idPrefix,
+      format: o.format,
+    });
+    return { source, total: Math.max(0, end - o.start) };
+  }
+  if (o.ndjson !== undefined) {
+    return { source: ndjsonMessages(o.ndjson, o.format), total: await countLines(o.ndjson) };
+  }
+  return undefined;
+}
+
+function globalOptions(program: Command, rate: number | undefined, total: number): ProduceOptions {
+  const g = program.opts<GlobalFlags>();
+  const brokers = g.brokers
+    .split(",")
+    .map((b) => b.trim())
+    .filter(Boolean);
+  const progress = g.progress && process.stderr.isTTY === true;
+  return { brokers, topic: g.topic, clientId: g.clientId, batchSize: g.batchSize, rate, total, progress };
+}
+
+/** The commander program; `out` receives the summary line (injectable so tests need no subprocess). */
 export function buildProgram(out: (line: string) => void = (l) => process.stdout.write(`${l}\n`)): Command {
   const program = new Command("vecstream-produce")
     .description("Write vector upserts and deletes to a vecstream collection topic.")
@@ -120,24 +164,8 @@ export function buildProgram(out: (line: string) => void = (l) => process.stdout
     .option("--batch-size <n>", "messages per send request", positiveInt("--batch-size"), 500)
     .option("--no-progress", "no progress bar even on a terminal")
     .showHelpAfterError();
-
-  const run = async (source: AsyncIterable<Message>, total: number | undefined, rate: number | undefined) => {
-    const g = program.opts<GlobalFlags>();
-    const brokers = g.brokers
-      .split(",")
-      .map((b) => b.trim())
-      .filter(Boolean);
-    const progress = g.progress && process.stderr.isTTY === true;
-    const summary = await produce(source, {
-      brokers,
-      topic: g.topic,
-      clientId: g.clientId,
-      batchSize: g.batchSize,
-      rate,
-      total,
-      progress,
-    });
-    out(JSON.stringify(summary));
+  const run = async ({ source, total }: Input, rate: number | undefined) => {
+    out(JSON.stringify(await produce(source, globalOptions(program, rate, total))));
   };
 
   program
@@ -150,35 +178,11 @@ export function buildProgram(out: (line: string) => void = (l) => process.stdout
     .option("--limit <n>", "rows to send at most", positiveInt("--limit"))
     .option("--rate <rate>", "messages per second, e.g. 1000/s", rateOption)
     .addOption(new Option("--format <format>", "wire format").choices(["json", "f32"]).default("json"))
-    .action(
-      async (o: {
-        fvecs?: string;
-        ndjson?: string;
-        idPrefix: string;
-        start: number;
-        limit?: number;
-        rate?: number;
-        format: WireFormat;
-      }) => {
-        if (o.fvecs !== undefined) {
-          const { rows } = await fvecsShape(o.fvecs);
-          const total = Math.max(
-            0,
-            Math.min(rows, o.limit === undefined ? rows : o.start + o.limit) - o.start,
-          );
-          const source = fvecsMessages(o.fvecs, {
-            start: o.start,
-            limit: o.limit,
-            idPrefix: o.idPrefix,
-            format: o.format,
-          });
-          return run(source, total, o.rate);
-        }
-        if (o.ndjson !== undefined)
-          return run(ndjsonMessages(o.ndjson, o.format), await countLines(o.ndjson), o.rate);
-        program.error("upsert needs --fvecs <file> or --ndjson <file>");
-      },
-    );
+    .action(async (o: UpsertFlags) => {
+      const input = await upsertInput(o);
+      if (input === undefined) program.error("upsert needs --fvecs <file> or --ndjson <file>");
+      else await run(input, o.rate);
+    });
 
   program
     .command("delete")
@@ -189,7 +193,7 @@ export function buildProgram(out: (line: string) => void = (l) => process.stdout
     .action(async (ids: string[], o: { idsFrom?: string; rate?: number }) => {
       if (ids.length === 0 && o.idsFrom === undefined) program.error("delete needs ids or --ids-from <file>");
       const total = ids.length + (o.idsFrom === undefined ? 0 : await countLines(o.idsFrom));
-      return run(deleteMessages(ids, o.idsFrom), total, o.rate);
+      await run({ source: deleteMessages(ids, o.idsFrom), total }, o.rate);
     });
   return program;
 }
