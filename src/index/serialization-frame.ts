@@ -25,7 +25,8 @@ import { IndexError } from "./errors.js";
 import type { Metric } from "./types.js";
 
 export const MAGIC = "VSHNSW";
-export const FORMAT_VERSION = 1;
+/** 2 since the HNSW header gained `consolidationRatio`; files in version 1 (its first draft) are refused. */
+export const FORMAT_VERSION = 2;
 export const MAX_CHUNK_BYTES = 1 << 20;
 export const MAX_HEADER_BYTES = 4096;
 const TRAILER_TAG = "VEND";

@@ -8,6 +8,7 @@ import { BruteForceIndex } from "../../src/index/brute-force-index.js";
 import { IndexError } from "../../src/index/errors.js";
 import { HnswIndex } from "../../src/index/hnsw-index.js";
 import { SeededRandom } from "../../src/index/random.js";
+import { FORMAT_VERSION } from "../../src/index/serialization-frame.js";
 import { deserializeIndex, serializeIndex } from "../../src/index/serialization.js";
 import type { SerializableIndex } from "../../src/index/serialization.js";
 import { randomVector } from "./contract-helpers.js";
@@ -99,14 +100,19 @@ describe.each(samples())("a damaged %s snapshot", (_kind, bytes) => {
     expect(error.message).toMatch(/not a vecstream index: expected magic VSHNSW/);
   });
 
-  it("is refused as UNSUPPORTED_VERSION when written by a future format version", async () => {
-    const future = bytes.slice();
-    future[6] = 2;
-    const error = await rejection(future);
-    expect(error.code).toBe("UNSUPPORTED_VERSION");
-    expect(error.details).toMatchObject({ version: 2, supported: [1] });
-    expect(error.message).toMatch(/version 2.*version 1/);
-  });
+  it.each([FORMAT_VERSION + 1, FORMAT_VERSION - 1])(
+    "is refused as UNSUPPORTED_VERSION when written in format version %s",
+    async (version) => {
+      const other = bytes.slice();
+      other[6] = version;
+      const error = await rejection(other);
+      expect(error.code).toBe("UNSUPPORTED_VERSION");
+      expect(error.details).toMatchObject({ version, supported: [FORMAT_VERSION] });
+      expect(error.message).toContain(
+        `format version ${version}; this build reads version ${FORMAT_VERSION}`,
+      );
+    },
+  );
 
   it("is refused when bytes follow the trailer", async () => {
     const longer = new Uint8Array(bytes.length + 3);
