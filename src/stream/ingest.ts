@@ -86,7 +86,22 @@ function deferred(): { promise: Promise<void>; resolve(): void; reject(err: unkn
   return { promise, resolve, reject };
 }
 
+/** A configuration ingest cannot run with; thrown by `startIngest` before anything connects. */
+export class IngestConfigError extends Error {
+  readonly code = "INVALID_INGEST_CONFIG";
+  readonly retriable = false;
+}
+
 export function startIngest(options: IngestOptions): Ingest {
+  const topics = options.collections.map((c) => c.topic);
+  const shared = topics.find((t, i) => topics.indexOf(t) !== i);
+  if (shared !== undefined) {
+    // Batches are routed by topic to one collection's writer; a second collection would get nothing.
+    throw new IngestConfigError(`topic ${shared} feeds more than one collection; give each its own topic`);
+  }
+  if (options.pipeline.lowWaterMark > options.pipeline.highWaterMark) {
+    throw new IngestConfigError("pipeline.lowWaterMark must not exceed pipeline.highWaterMark");
+  }
   return new IngestRun(options).handle();
 }
 
@@ -143,27 +158,7 @@ class IngestRun {
     await this.#producer.connect();
     const deadLetters = new KafkaDeadLetterSink(this.#producer);
     for (const collection of collections) {
-      const bounds = await fetchBounds(this.#admin, collection.topic);
-      const writer = new CollectionWriter({
-        sink: collection,
-        metric: collection.metric,
-        topic: collection.topic,
-        dlqTopic: dlqTopicOf(collection),
-        deadLetters,
-        observer: this.#o.observer,
-        settings: this.#o.pipeline,
-        logger: this.#log.child({ collection: collection.name }),
-        onError: (err) => this.#fail(err),
-      });
-      const route = { collection, writer, bounds, catchUp: new CatchUpTracker(bounds), lag: new Map() };
-      this.#routes.set(collection.topic, route);
-      for (const [partition, b] of bounds) {
-        this.#reportLag(
-          route,
-          partition,
-          offsetLag(b.high, collection.appliedOffsets().get(partition), b.low),
-        );
-      }
+      this.#addRoute(collection, await fetchBounds(this.#admin, collection.topic), deadLetters);
     }
     if (this.#stopping) return;
     this.#source = new KafkaSource({
@@ -178,6 +173,31 @@ class IngestRun {
     });
     this.#source.batches.subscribe((sb) => this.#onBatch(sb));
     await this.#source.start();
+  }
+
+  #addRoute(
+    collection: IngestCollection,
+    bounds: Map<number, PartitionBounds>,
+    deadLetters: KafkaDeadLetterSink,
+  ): void {
+    const writer = new CollectionWriter({
+      sink: collection,
+      metric: collection.metric,
+      topic: collection.topic,
+      dlqTopic: dlqTopicOf(collection),
+      deadLetters,
+      observer: this.#o.observer,
+      settings: this.#o.pipeline,
+      logger: this.#log.child({ collection: collection.name }),
+      onError: (err) => this.#fail(err),
+    });
+    const route = { collection, writer, bounds, catchUp: new CatchUpTracker(bounds), lag: new Map() };
+    this.#routes.set(collection.topic, route);
+    // Lag before the first batch: from the log bounds and what the collection restored.
+    for (const [partition, b] of bounds) {
+      const applied = collection.appliedOffsets().get(partition);
+      this.#reportLag(route, partition, offsetLag(b.high, applied, b.low));
+    }
   }
 
   #startOffset(topic: string, partition: number): string {
