@@ -112,6 +112,18 @@ describe.skipIf(!available)("the dev broker process", () => {
     expect(isRunning(brokerPid)).toBe(false);
   });
 
+  it("stops with its parent process even when told to ignore stdin", async () => {
+    // The shell starts the broker in the background, prints its pid and exits half a second later.
+    const script = `"$0" --ignore-stdin >/dev/null 2>&1 & echo $!; sleep 0.5`;
+    const shell = spawn("sh", ["-c", script, DEV_BROKER_BINARY], { stdio: ["ignore", "pipe", "ignore"] });
+    const [line] = (await once(shell.stdout, "data")) as [Buffer];
+    const brokerPid = Number(line.toString().trim());
+    expect(isRunning(brokerPid)).toBe(true);
+    await once(shell, "exit");
+    await waitFor(() => !isRunning(brokerPid), 10_000);
+    expect(isRunning(brokerPid)).toBe(false);
+  });
+
   it.each(["SIGTERM", "SIGINT"] as const)("exits with status 0 on %s", async (signal) => {
     const child = spawn(DEV_BROKER_BINARY, ["--brokers", "3"], { stdio: ["pipe", "pipe", "ignore"] });
     await once(child.stdout, "data");

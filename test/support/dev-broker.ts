@@ -10,7 +10,7 @@
  *   rejects with `DEV_BROKER_COMMAND_FAILED` on `ERR`.
  * - `stop()` ends the broker (SIGTERM, then SIGKILL if it lingers) and is idempotent. A broker is never
  *   left orphaned: this module kills every live broker when the Node process exits, and the broker
- *   itself exits when its stdin closes, which covers a parent that is killed outright.
+ *   itself exits when its stdin closes or its parent dies, which covers a parent killed outright.
  * - Nothing is written to disk except the binary under `tools/dev-broker/build/`.
  */
 import { spawn, spawnSync } from "node:child_process";

@@ -13,6 +13,8 @@
  *     input stops it, a parent that dies (closing the pipe) never leaves it orphaned.
  *   - With --ignore-stdin it takes no commands and runs until SIGTERM/SIGINT, for shell scripts that
  *     start it in the background (where stdin is /dev/null and would end at once).
+ *   - Either way it gets SIGTERM when its parent process dies (Linux PR_SET_PDEATHSIG), so a crashed
+ *     script or test runner does not leave it behind even with --ignore-stdin.
  *
  * Broker ids run from 1 to N. The mock cluster chooses ephemeral ports itself: 2.0.2 has no API to fix
  * them, so there is no --port option.
@@ -23,6 +25,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/prctl.h>
 #include <unistd.h>
 
 #include "commands.h"
@@ -171,10 +174,18 @@ static void install_signal_handlers(void) {
   signal(SIGPIPE, SIG_IGN); /* a vanished reader shows up as EOF/EPIPE, not a crash */
 }
 
+/* Asks the kernel for SIGTERM when the parent dies; if it died before we asked, stop right away. */
+static void stop_with_parent(void) {
+  pid_t parent = getppid();
+  if (prctl(PR_SET_PDEATHSIG, SIGTERM) != 0) perror("dev-broker: prctl(PR_SET_PDEATHSIG)");
+  if (getppid() != parent) stop_requested = 1;
+}
+
 int main(int argc, char **argv) {
   struct options opts = {.brokers = 1, .replication = 0, .topic_count = 0};
   if (parse_options(argc, argv, &opts) != 0) return 2;
   install_signal_handlers();
+  stop_with_parent();
 
   rd_kafka_t *rk = new_host_handle();
   if (rk == NULL) return 1;
