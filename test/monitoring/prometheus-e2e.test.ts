@@ -211,11 +211,17 @@ describe.skipIf(!serviceExists)("monitoring against a real Prometheus (needs src
       return all.every((r) => r.health !== "unknown") ? all : undefined;
     });
     expect(rules.filter((r) => r.health !== "ok").map((r) => `${r.name}: ${r.lastError}`)).toEqual([]);
-    const alerts = await prometheus!.api<{ alerts: { labels: Record<string, string>; state: string }[] }>(
-      "/api/v1/alerts",
-    );
-    const deadLetters = alerts.alerts.filter((a) => a.labels.alertname === "VecstreamDeadLetters");
-    expect(deadLetters.map((a) => a.labels.collection)).toContain(COLLECTION);
+    // Rules run every second; the first evaluation after the dead-letter series appeared fires it.
+    const firing = await waitFor("the dead-letter alert", 30_000, async () => {
+      const data = await prometheus!.api<{ alerts: { labels: Record<string, string>; state: string }[] }>(
+        "/api/v1/alerts",
+      );
+      const found = data.alerts.filter(
+        (a) => a.labels.alertname === "VecstreamDeadLetters" && a.state === "firing",
+      );
+      return found.length > 0 ? found : undefined;
+    });
+    expect(firing.map((a) => a.labels.collection)).toContain(COLLECTION);
   });
 });
 
