@@ -4,4 +4,5 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 bash scripts/setup.sh
-exec node_modules/.bin/tsx scripts/demo.ts "$@"
+# node --import tsx (not the tsx wrapper): Ctrl-C then reaches the demo itself, which stops its children in order.
+exec node --import tsx scripts/demo.ts "$@"

@@ -9,19 +9,16 @@
  * writes a snapshot) and exits 0.
  */
 
-import { spawn } from "node:child_process";
 import type { ChildProcess } from "node:child_process";
 import { mkdtempSync, readdirSync, writeFileSync } from "node:fs";
 import { createServer } from "node:net";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { createInterface } from "node:readline";
 import { fileURLToPath } from "node:url";
 import type { Message } from "kafkajs";
 import { encodeUpsert } from "../src/producer/encode.js";
 import { produce } from "../src/producer/cli.js";
-import { startDevBroker } from "../test/support/dev-broker.js";
-import type { DevBroker } from "../test/support/dev-broker.js";
+import { onStopSignal, startBroker, startVecstream, stopChild } from "./demo-procs.js";
 import { loadDemoData } from "./demo-data.js";
 import type { DemoData } from "./demo-data.js";
 
@@ -35,30 +32,6 @@ function pickPort(preferred = 8080): Promise<number> {
     const probe = createServer();
     probe.once("error", () => resolve(0));
     probe.listen(preferred, "127.0.0.1", () => probe.close(() => resolve(preferred)));
-  });
-}
-
-/** Starts vecstream; resolves with its URL once it logged it. Warnings and errors are echoed. */
-function startVecstream(configPath: string): Promise<{ child: ChildProcess; url: string }> {
-  const child = spawn(join(ROOT, "node_modules", ".bin", "tsx"), ["src/main.ts"], {
-    cwd: ROOT,
-    env: { ...process.env, VECSTREAM_CONFIG: configPath },
-    stdio: ["ignore", "pipe", "inherit"],
-  });
-  return new Promise((resolve, reject) => {
-    createInterface({ input: child.stdout! }).on("line", (line) => {
-      let entry: { level?: number; msg?: string; url?: string; path?: string; bytes?: number };
-      try {
-        entry = JSON.parse(line) as typeof entry;
-      } catch {
-        return say(line);
-      }
-      if ((entry.level ?? 0) >= 40) say(`  vecstream: ${line}`);
-      if (entry.msg === "snapshot written")
-        say(`  vecstream: snapshot written: ${entry.path} (${entry.bytes} bytes)`);
-      if (entry.msg === "vecstream started" && entry.url) resolve({ child, url: entry.url });
-    });
-    child.once("exit", (code) => reject(new Error(`vecstream exited with ${code} during start`)));
   });
 }
 
@@ -129,26 +102,25 @@ async function runQueries(url: string, data: DemoData): Promise<void> {
   say(`  HTTP round trip p50 ${p(0.5)} ms, p99 ${p(0.99)} ms (client side, one at a time)`);
 }
 
-function stopChild(child: ChildProcess, signal: NodeJS.Signals): Promise<number | null> {
-  if (child.exitCode !== null) return Promise.resolve(child.exitCode);
-  return new Promise((resolve) => {
-    child.once("exit", (code) => resolve(code));
-    child.kill(signal);
-  });
-}
-
 async function main(): Promise<void> {
   const data = loadDemoData(ROOT);
   say(`vecstream demo: ${data.name}, ${data.base.length} vectors, ${data.queries.length} queries`);
-  let broker: DevBroker | undefined;
+  let broker: { child: ChildProcess; bootstrap: string[] } | undefined;
   let child: ChildProcess | undefined;
+  // Until the demo reaches its "running" phase a signal aborts it; then it ends that phase.
+  let endRunningPhase: (() => void) | undefined;
+  onStopSignal(async (signal) => {
+    if (endRunningPhase) return endRunningPhase();
+    say(`${signal}: stopping vecstream and the dev broker`);
+    if (child) await stopChild(child, "SIGTERM");
+    if (broker) await stopChild(broker.child, "SIGTERM");
+    process.exit(130);
+  });
   try {
-    broker = await startDevBroker({
-      topics: [
-        { name: TOPIC, partitions: 3 },
-        { name: `${TOPIC}.dlq`, partitions: 1 },
-      ],
-    });
+    broker = await startBroker([
+      { name: TOPIC, partitions: 3 },
+      { name: `${TOPIC}.dlq`, partitions: 1 },
+    ]);
     say(`dev broker: ${broker.bootstrap.join(",")}`);
     const dataDir = mkdtempSync(join(tmpdir(), "vecstream-demo-"));
     const configPath = join(dataDir, "config.json");
@@ -166,7 +138,7 @@ async function main(): Promise<void> {
       ],
     };
     writeFileSync(configPath, JSON.stringify(config, null, 2));
-    const started = await startVecstream(configPath);
+    const started = await startVecstream(ROOT, configPath, say);
     child = started.child;
     const url = started.url;
     say(`vecstream: ${url} (config ${configPath})`);
@@ -194,7 +166,7 @@ async function main(): Promise<void> {
     say(`try:      curl -s ${url}/collections/demo/points/42`);
     if (process.stdin.isTTY) {
       say("running; press Ctrl-C to stop (vecstream writes a snapshot on the way out)");
-      await new Promise<void>((resolve) => process.once("SIGINT", () => resolve()));
+      await new Promise<void>((resolve) => (endRunningPhase = resolve));
     }
     const code = await stopChild(child, "SIGTERM");
     const snapshots = readdirSync(join(dataDir, "demo")).filter((f) => f.endsWith(".vss"));
@@ -202,7 +174,7 @@ async function main(): Promise<void> {
     if (code !== 0) process.exitCode = 1;
   } finally {
     if (child) await stopChild(child, "SIGKILL");
-    await broker?.stop();
+    if (broker) await stopChild(broker.child, "SIGTERM");
   }
 }
 

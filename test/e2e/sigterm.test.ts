@@ -18,7 +18,6 @@ import type { DevBroker } from "../support/dev-broker.js";
 const available = isDevBrokerAvailable();
 if (!available) console.warn(`skipping process tests: ${devBrokerUnavailableReason()}`);
 
-const TSX = join(process.cwd(), "node_modules", ".bin", "tsx");
 const cleanups: (() => Promise<void> | void)[] = [];
 afterEach(async () => {
   for (const c of cleanups.splice(0).reverse()) await c();
@@ -33,7 +32,8 @@ interface Running {
 
 /** Starts the process and resolves once it logged its URL. */
 function startProcess(configPath: string): Promise<Running> {
-  const child = spawn(TSX, ["src/main.ts"], {
+  // `node --import tsx` rather than the tsx wrapper, so a SIGKILL in cleanup reaches vecstream itself.
+  const child = spawn(process.execPath, ["--import", "tsx", "src/main.ts"], {
     env: { ...process.env, VECSTREAM_CONFIG: configPath, VECSTREAM_LOG_LEVEL: "info" },
     stdio: ["ignore", "pipe", "inherit"],
   });
