@@ -64,84 +64,113 @@ export interface QualityProber {
   stop(): Promise<void>;
 }
 
-export function startQualityProber(options: QualityProberOptions): QualityProber {
-  const { config } = options;
-  const rings = new Map<string, QueryRing>();
-  for (const c of options.collections) rings.set(c.name, new QueryRing(options.ringCapacity ?? 256));
-  const random = new SeededRandom(options.seed ?? 1);
-  let stopped = false;
-  const budget: ScanBudget = { ...options.budget, isAborted: () => stopped };
-  // One chain of probes: each probe starts after the previous one settled, so scans never overlap.
-  let chain: Promise<void> = Promise.resolve();
-  const running = { recall: false, lid: false };
+type ProbeKind = "recall" | "lid";
 
-  const resolveIndex = (t: QualityTarget): VectorIndex =>
-    typeof t.index === "function" ? t.index() : t.index;
+/** The probes' state; `startQualityProber` adds the timers. */
+class Prober implements QualityProber {
+  readonly #options: QualityProberOptions;
+  readonly #rings = new Map<string, QueryRing>();
+  readonly #random: SeededRandom;
+  readonly #budget: ScanBudget;
+  readonly #running: Record<ProbeKind, boolean> = { recall: false, lid: false };
+  readonly #timers: NodeJS.Timeout[] = [];
+  /** One chain of probes: each starts after the previous one settled, so scans never overlap. */
+  #chain: Promise<void> = Promise.resolve();
+  #stopped = false;
 
-  const probeRecall = async (t: QualityTarget): Promise<void> => {
-    const index = resolveIndex(t);
-    if (index.size === 0) return;
-    const queries = await pickProbeQueries(
-      index,
-      rings.get(t.name),
-      config.recallProbeQueries,
-      random,
-      budget,
-    );
-    const estimate = await estimateRecall(index, queries, { k: config.recallK, ef: t.defaultEf, budget });
-    if (estimate !== undefined && !stopped) options.onRecall(t.name, estimate.recall, estimate.queries);
-  };
+  constructor(options: QualityProberOptions) {
+    this.#options = options;
+    for (const c of options.collections) this.#rings.set(c.name, new QueryRing(options.ringCapacity ?? 256));
+    this.#random = new SeededRandom(options.seed ?? 1);
+    this.#budget = { ...options.budget, isAborted: () => this.#stopped };
+  }
 
-  const probeLid = async (t: QualityTarget): Promise<void> => {
-    const index = resolveIndex(t);
-    const estimate = await estimateLid(index, {
-      k: config.lidK,
-      sampleSize: config.lidSampleSize,
-      random,
-      budget,
-    });
-    if (estimate !== undefined && !stopped) options.onLid(t.name, estimate.lid, estimate.points);
-  };
+  /** Runs `probe` every `intervalMs` on an unref'd timer. */
+  every(intervalMs: number, probe: () => Promise<void>): void {
+    const timer = setInterval(() => void probe(), intervalMs);
+    timer.unref();
+    this.#timers.push(timer);
+  }
 
-  const schedule = (kind: "recall" | "lid", probe: (t: QualityTarget) => Promise<void>): Promise<void> => {
-    if (stopped || running[kind]) return chain;
-    running[kind] = true;
-    chain = chain.then(async () => {
+  recordQuery(collection: string, vector: ArrayLike<number>): void {
+    this.#rings.get(collection)?.record(vector);
+  }
+
+  runRecallProbe(): Promise<void> {
+    return this.#schedule("recall", (t) => this.#probeRecall(t));
+  }
+
+  runLidProbe(): Promise<void> {
+    return this.#schedule("lid", (t) => this.#probeLid(t));
+  }
+
+  async stop(): Promise<void> {
+    this.#stopped = true;
+    for (const timer of this.#timers) clearInterval(timer);
+    await this.#chain;
+  }
+
+  /** Appends a pass over every collection to the chain, unless one of this kind is already queued. */
+  #schedule(kind: ProbeKind, probe: (t: QualityTarget) => Promise<void>): Promise<void> {
+    if (this.#stopped || this.#running[kind]) return this.#chain;
+    this.#running[kind] = true;
+    this.#chain = this.#chain.then(async () => {
       try {
-        for (const target of options.collections) {
-          if (stopped) return;
+        for (const target of this.#options.collections) {
+          if (this.#stopped) return;
           try {
             await probe(target);
           } catch (error) {
             if (error instanceof ScanAbortedError) return;
-            options.onError?.(target.name, kind, error);
+            this.#options.onError?.(target.name, kind, error);
           }
         }
       } finally {
-        running[kind] = false;
+        this.#running[kind] = false;
       }
     });
-    return chain;
-  };
+    return this.#chain;
+  }
 
-  const runRecallProbe = (): Promise<void> => schedule("recall", probeRecall);
-  const runLidProbe = (): Promise<void> => schedule("lid", probeLid);
-  const recallTimer = setInterval(() => void runRecallProbe(), config.recallProbeIntervalMs);
-  const lidTimer = setInterval(() => void runLidProbe(), config.lidIntervalMs);
-  recallTimer.unref();
-  lidTimer.unref();
+  async #probeRecall(target: QualityTarget): Promise<void> {
+    const index = resolveIndex(target);
+    if (index.size === 0) return;
+    const { config } = this.#options;
+    const ring = this.#rings.get(target.name);
+    const queries = await pickProbeQueries(
+      index,
+      ring,
+      config.recallProbeQueries,
+      this.#random,
+      this.#budget,
+    );
+    const options = { k: config.recallK, ef: target.defaultEf, budget: this.#budget };
+    const estimate = await estimateRecall(index, queries, options);
+    if (estimate !== undefined && !this.#stopped) {
+      this.#options.onRecall(target.name, estimate.recall, estimate.queries);
+    }
+  }
 
-  return {
-    recordQuery(collection, vector) {
-      rings.get(collection)?.record(vector);
-    },
-    runRecallProbe,
-    runLidProbe,
-    async stop() {
-      stopped = true;
-      clearInterval(recallTimer);
-      clearInterval(lidTimer);
-      await chain;
-    },
-  };
+  async #probeLid(target: QualityTarget): Promise<void> {
+    const { config } = this.#options;
+    const estimate = await estimateLid(resolveIndex(target), {
+      k: config.lidK,
+      sampleSize: config.lidSampleSize,
+      random: this.#random,
+      budget: this.#budget,
+    });
+    if (estimate !== undefined && !this.#stopped)
+      this.#options.onLid(target.name, estimate.lid, estimate.points);
+  }
+}
+
+function resolveIndex(target: QualityTarget): VectorIndex {
+  return typeof target.index === "function" ? target.index() : target.index;
+}
+
+export function startQualityProber(options: QualityProberOptions): QualityProber {
+  const prober = new Prober(options);
+  prober.every(options.config.recallProbeIntervalMs, () => prober.runRecallProbe());
+  prober.every(options.config.lidIntervalMs, () => prober.runLidProbe());
+  return prober;
 }
