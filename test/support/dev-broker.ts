@@ -85,6 +85,7 @@ export interface DevBroker {
   pushRequestErrors(api: KafkaApiName | number, count: number, code: string | number): Promise<void>;
   /** What the broker has written to stderr so far (the last 16 KiB). */
   stderr(): string;
+  /** Resolves once the process is gone: often about 1 s, which librdkafka's mock takes to shut down. */
   stop(): Promise<void>;
 }
 
