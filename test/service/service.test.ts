@@ -59,6 +59,15 @@ describe.skipIf(!available)("service against the dev broker", () => {
     expect(text).toContain(
       'vecstream_messages_total{collection="pts",operation="upsert",outcome="applied"} 2',
     );
+    // Read-your-writes on a message that was dead-lettered returns instead of waiting out its timeout.
+    const badOffsets = await h.send([{ key: "k7", value: "{ nope" }], 1);
+    const after = await search(service, {
+      vector: [1, 1, 1, 1],
+      k: 1,
+      min_offsets: badOffsets,
+      timeout_ms: 15_000,
+    });
+    expect(after.status).toBe(200);
   });
 
   it("answers 408 when min_offsets name an offset not yet written", async () => {
