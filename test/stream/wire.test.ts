@@ -4,6 +4,7 @@ import type { Message } from "kafkajs";
 import {
   decodeMessage,
   F32_CONTENT_TYPE,
+  INVALID_REASONS,
   type DecodeOptions,
   type WireMessage,
 } from "../../src/stream/wire.js";
@@ -180,6 +181,36 @@ describe("decodeMessage", () => {
     expect(Object.getPrototypeOf(out.payload)).toBe(Object.prototype);
     expect(Object.getOwnPropertyDescriptor(out.payload, "__proto__")?.value).toEqual({ polluted: 1 });
     expect(JSON.parse(JSON.stringify(out.payload))).toEqual(JSON.parse(value).payload);
+  });
+});
+
+describe("decodeMessage on arbitrary input", () => {
+  const bytes = fc.option(
+    fc.uint8Array({ maxLength: 64 }).map((a) => Buffer.from(a)),
+    { nil: null },
+  );
+  const header = fc.constantFrom(undefined, "application/json", F32_CONTENT_TYPE, "text/plain", "");
+  const jsonish = fc
+    .record({ vector: fc.anything(), payload: fc.anything() }, { requiredKeys: [] })
+    .map((doc) => Buffer.from(JSON.stringify(doc) ?? "null"));
+
+  it("never throws, and returns either a well-formed op or a coded invalid message", () => {
+    fc.assert(
+      fc.property(bytes, fc.oneof(bytes, jsonish), header, (key, value, contentType) => {
+        const headers = contentType === undefined ? {} : { "content-type": contentType };
+        const out = decodeMessage({ key, value, headers, offset: "1", timestamp: "2" }, 0, l2);
+        if (out.kind === "invalid") {
+          expect(INVALID_REASONS).toContain(out.reason);
+        } else {
+          expect(out.id.length).toBeGreaterThan(0);
+          if (out.kind === "upsert") {
+            expect(out.vector).toHaveLength(3);
+            expect(Array.from(out.vector).every(Number.isFinite)).toBe(true);
+          }
+        }
+      }),
+      { seed: 11, numRuns: 2000 },
+    );
   });
 });
 
