@@ -13,9 +13,10 @@ import { resolve } from "node:path";
 
 import { Command, Option } from "commander";
 
+import { choiceList, positiveInt, positiveIntList } from "./lib/cli.js";
 import type { BenchDataset, DatasetName } from "./lib/bench-datasets.js";
 import { DATASET_NAMES, loadBenchDataset } from "./lib/bench-datasets.js";
-import type { EngineName } from "./lib/engines.js";
+import type { BenchEngine, EngineName, MemoryFigure } from "./lib/engines.js";
 import { createEngine, ENGINE_NAMES, prepareQueries } from "./lib/engines.js";
 import { buildIndex, collectGarbage, recallAtK, runQueryPasses } from "./lib/measure.js";
 import { fixed, markdownTable, ratio, writeJson } from "./lib/report.js";
@@ -64,48 +65,58 @@ interface EngineSummary {
   qps_at_095: number | null;
 }
 
-const list =
-  <T extends string>(allowed: readonly T[]) =>
-  (value: string) => {
-    const items = value
-      .split(",")
-      .map((s) => s.trim())
-      .filter(Boolean);
-    for (const item of items)
-      if (!allowed.includes(item as T))
-        throw new Error(`unknown "${item}"; expected one of ${allowed.join(", ")}`);
-    return items as T[];
-  };
-const numbers = (value: string) => value.split(",").map((s) => Number.parseInt(s, 10));
-
 function parseOptions(argv: string[]): Options {
   const program = new Command("bench:index")
     .description("Build and query benchmark: vecstream HnswIndex vs hnswlib-node")
     .addOption(
       new Option("--datasets <list>", "comma-separated datasets")
-        .argParser(list(DATASET_NAMES))
+        .argParser(choiceList(DATASET_NAMES))
         .default([...DATASET_NAMES]),
     )
     .addOption(
       new Option("--engines <list>", "comma-separated engines")
-        .argParser(list(ENGINE_NAMES))
+        .argParser(choiceList(ENGINE_NAMES))
         .default(["vecstream", "hnswlib-node"]),
     )
-    .option("--synthetic-n <n>", "synthetic base vectors (default 100000; 5000 with --quick)", (v) =>
-      Number.parseInt(v, 10),
-    )
-    .option("--ef <list>", "ef values of the sweep", numbers, [16, 32, 64, 128, 256])
+    .option("--synthetic-n <n>", "synthetic base vectors (default 100000; 5000 with --quick)", positiveInt)
+    .option("--ef <list>", "ef values of the sweep", positiveIntList, [16, 32, 64, 128, 256])
     .option("--quick", "small sizes and short timings, for smoke runs", false)
     .option(
       "--min-seconds <s>",
       "minimum timed seconds per (engine, ef) (default 1; 0.1 with --quick)",
       Number.parseFloat,
     )
-    .option("--seed <n>", "seed of both engines' level generators", (v) => Number.parseInt(v, 10), 42)
+    .option("--seed <n>", "seed of both engines' level generators", positiveInt, 42)
     .option("--data-dir <dir>", "benchmark data folder", resolve("../shared/data"))
     .option("--out <file>", "JSON records", resolve("bench/results/index.json"));
   program.parse(argv);
   return program.opts<Options>();
+}
+
+interface BuiltEngine {
+  engine: BenchEngine;
+  buildRate: number;
+  memory: MemoryFigure;
+  rssDelta: number;
+}
+
+function buildEngine(engineName: EngineName, data: BenchDataset, seed: number): BuiltEngine {
+  const { dim, metric, n } = data;
+  const params = { dim, metric, M, efConstruction: EF_CONSTRUCTION, capacity: n, seed };
+  // RSS growth around the build, after full GCs, is kept in the JSON only: malloc reuses memory freed by
+  // earlier work (ground truth, a previous engine), so it can read far below the real footprint.
+  collectGarbage();
+  const rssBefore = process.memoryUsage().rss;
+  const engine = createEngine(engineName, params);
+  const progress = (done: number) => process.stderr.write(`  ${engineName}: ${done}/${n} inserted\r`);
+  const showProgress = n >= 50_000 && process.stderr.isTTY;
+  const buildRate = buildIndex(engine, data.base, dim, n, showProgress ? progress : undefined);
+  collectGarbage();
+  const rssDelta = (process.memoryUsage().rss - rssBefore) / n;
+  console.error(
+    `  ${engineName}: built ${n} in ${(n / buildRate).toFixed(1)} s (${buildRate.toFixed(0)} inserts/s)`,
+  );
+  return { engine, buildRate, memory: engine.memory(n), rssDelta };
 }
 
 function runEngine(
@@ -114,27 +125,7 @@ function runEngine(
   options: Options,
   minSeconds: number,
 ): IndexRecord[] {
-  const params = {
-    dim: data.dim,
-    metric: data.metric,
-    M,
-    efConstruction: EF_CONSTRUCTION,
-    capacity: data.n,
-    seed: options.seed,
-  };
-  // RSS around the build, after full GCs, cross-checks the bytes/vector figures (it is noisy: freed
-  // memory of an earlier engine can be reused, and V8 keeps heap it no longer needs).
-  collectGarbage();
-  const rssBefore = process.memoryUsage().rss;
-  const engine = createEngine(engineName, params);
-  const progress = (done: number) => process.stderr.write(`  ${engineName}: ${done}/${data.n} inserted\r`);
-  const buildRate = buildIndex(engine, data.base, data.dim, data.n, data.n >= 50_000 ? progress : undefined);
-  collectGarbage();
-  const rssDelta = (process.memoryUsage().rss - rssBefore) / data.n;
-  const memory = engine.memory(data.n);
-  console.error(
-    `  ${engineName}: built ${data.n} in ${(data.n / buildRate).toFixed(1)} s (${buildRate.toFixed(0)} inserts/s)`,
-  );
+  const { engine, buildRate, memory, rssDelta } = buildEngine(engineName, data, options.seed);
   const queries = prepareQueries(data.queries, data.dim);
   return options.ef.map((ef) => {
     const run = runQueryPasses(engine, queries, K, ef, minSeconds);
@@ -187,14 +178,8 @@ function printDataset(data: BenchDataset, records: IndexRecord[], summaries: Eng
     fixed(s.bytes_per_vector, 0),
     s.ef_at_095,
     fixed(s.qps_at_095, 0),
-    fixed(records.find((r) => r.engine === s.engine)?.rss_delta_bytes_per_vector, 0),
   ]);
-  console.log(
-    markdownTable(
-      ["engine", "build inserts/s", "bytes/vector", "ef@0.95", "QPS@0.95", "RSS Δ/vector (cross-check)"],
-      rows,
-    ),
-  );
+  console.log(markdownTable(["engine", "build inserts/s", "bytes/vector", "ef@0.95", "QPS@0.95"], rows));
   for (const s of summaries) console.log(`- ${s.engine} bytes/vector: ${s.bytes_per_vector_method}`);
 }
 
@@ -209,76 +194,94 @@ function ratios(summaries: EngineSummary[]): Record<string, number | null> | nul
   };
 }
 
+interface DatasetSummary {
+  dataset: DatasetName;
+  n: number;
+  nq: number;
+  metric: string;
+  gt: string;
+  engines: EngineSummary[];
+  ratios_vecstream_over_hnswlib: Record<string, number | null> | null;
+}
+
+/** Loads one dataset and runs every engine on it; null when the dataset is skipped. */
+async function benchDataset(
+  name: DatasetName,
+  options: Options,
+  minSeconds: number,
+): Promise<{ records: IndexRecord[]; summary: DatasetSummary } | null> {
+  const data = await loadBenchDataset(name, {
+    dataDir: options.dataDir,
+    cacheDir: resolve("bench/cache"),
+    syntheticN: options.syntheticN ?? (options.quick ? 5000 : 100_000),
+    syntheticQueries: options.quick ? 100 : 1000,
+    ...(options.quick ? { limitBase: 2000, limitQueries: 100 } : {}),
+    log: (line) => console.error(line),
+  });
+  if ("skipped" in data) {
+    console.log(`\n### ${name}: skipped (${data.skipped})`);
+    return null;
+  }
+  console.error(`${name}: n=${data.n}, dim=${data.dim}, ${data.nq} queries`);
+  const perEngine = options.engines.map((engine) => runEngine(engine, data, options, minSeconds));
+  const summaries = perEngine.map(summarise);
+  const records = perEngine.flat();
+  printDataset(data, records, summaries);
+  const { n, nq, metric, gtSource: gt } = data;
+  return {
+    records,
+    summary: {
+      dataset: name,
+      n,
+      nq,
+      metric,
+      gt,
+      engines: summaries,
+      ratios_vecstream_over_hnswlib: ratios(summaries),
+    },
+  };
+}
+
+function printRatios(summaries: DatasetSummary[]): void {
+  const rows = summaries.flatMap(({ dataset, ratios_vecstream_over_hnswlib: r }) =>
+    r === null
+      ? []
+      : [[dataset, fixed(r.qps_at_095, 2), fixed(r.build_inserts_per_s, 2), fixed(r.bytes_per_vector, 2)]],
+  );
+  if (rows.length === 0) return;
+  console.log("\n### vecstream / hnswlib-node\n");
+  console.log(markdownTable(["dataset", "QPS@0.95", "build rate", "bytes/vector"], rows));
+}
+
 async function main(): Promise<void> {
   const options = parseOptions(process.argv);
   const minSeconds = options.minSeconds ?? (options.quick ? 0.1 : 1);
-  const syntheticN = options.syntheticN ?? (options.quick ? 5000 : 100_000);
   const records: IndexRecord[] = [];
-  const summary: unknown[] = [];
-  const ratioRows: (string | null)[][] = [];
+  const summaries: DatasetSummary[] = [];
   for (const name of options.datasets) {
-    const data = await loadBenchDataset(name, {
-      dataDir: options.dataDir,
-      cacheDir: resolve("bench/cache"),
-      syntheticN,
-      syntheticQueries: options.quick ? 100 : 1000,
-      ...(options.quick ? { limitBase: 2000, limitQueries: 100 } : {}),
-      log: (line) => console.error(line),
-    });
-    if ("skipped" in data) {
-      console.log(`\n### ${name}: skipped (${data.skipped})`);
-      continue;
-    }
-    console.error(`${name}: n=${data.n}, dim=${data.dim}, ${data.nq} queries`);
-    const perEngine = options.engines.map((engine) => runEngine(engine, data, options, minSeconds));
-    const summaries = perEngine.map(summarise);
-    records.push(...perEngine.flat());
-    printDataset(data, perEngine.flat(), summaries);
-    const r = ratios(summaries);
-    summary.push({
-      dataset: name,
-      n: data.n,
-      nq: data.nq,
-      metric: data.metric,
-      gt: data.gtSource,
-      engines: summaries,
-      ratios_vecstream_over_hnswlib: r,
-    });
-    if (r !== null)
-      ratioRows.push([
-        name,
-        fixed(r.qps_at_095, 2),
-        fixed(r.build_inserts_per_s, 2),
-        fixed(r.bytes_per_vector, 2),
-      ]);
+    const result = await benchDataset(name, options, minSeconds);
+    if (result === null) continue;
+    records.push(...result.records);
+    summaries.push(result.summary);
   }
-  if (ratioRows.length > 0) {
-    console.log("\n### vecstream / hnswlib-node\n");
-    console.log(markdownTable(["dataset", "QPS@0.95", "build rate", "bytes/vector"], ratioRows));
-  }
+  printRatios(summaries);
+  const load = loadavg();
   const environment = {
     node: process.version,
     cpu: cpus()[0]?.model,
     cores: cpus().length,
-    loadavg: loadavg(),
+    loadavg: load,
     date: new Date().toISOString(),
     quick: options.quick,
     minSeconds,
   };
   writeJson(options.out, records);
-  writeJson(options.out.replace(/\.json$/, "-summary.json"), {
-    environment,
-    M,
-    efConstruction: EF_CONSTRUCTION,
-    k: K,
-    summary,
-  });
+  const summaryFile = options.out.replace(/\.json$/, "-summary.json");
+  writeJson(summaryFile, { environment, M, efConstruction: EF_CONSTRUCTION, k: K, summary: summaries });
   console.log(
-    `\nload average at the end: ${loadavg()
-      .map((l) => l.toFixed(2))
-      .join(", ")} on ${cpus().length} cores`,
+    `\nload average at the end: ${load.map((l) => l.toFixed(2)).join(", ")} on ${cpus().length} cores`,
   );
-  console.error(`wrote ${options.out}`);
+  console.error(`wrote ${options.out} and ${summaryFile}`);
 }
 
 await main();

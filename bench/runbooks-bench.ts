@@ -14,7 +14,9 @@ import { join, resolve } from "node:path";
 
 import { Command, Option } from "commander";
 
+import type { FloatVectors } from "../src/datasets/index.js";
 import { readFvecs, readRunbook, readStreamingGtIndex } from "../src/datasets/index.js";
+import { choiceList, positiveInt, positiveIntList } from "./lib/cli.js";
 import type { EngineName, EngineParams, PreparedQuery } from "./lib/engines.js";
 import { createEngine, ENGINE_NAMES, prepareQueries } from "./lib/engines.js";
 import type { ReplayInput } from "./lib/runbook-replay.js";
@@ -60,39 +62,21 @@ export interface RunbookRecord {
   recall_at_10_per_step: number[];
 }
 
-const list =
-  <T extends string>(allowed: readonly T[]) =>
-  (value: string) => {
-    const items = value
-      .split(",")
-      .map((s) => s.trim())
-      .filter(Boolean);
-    for (const item of items)
-      if (!allowed.includes(item as T))
-        throw new Error(`unknown "${item}"; expected one of ${allowed.join(", ")}`);
-    return items as T[];
-  };
-
 function parseOptions(argv: string[]): Options {
   const program = new Command("bench:runbooks")
     .description("Streaming runbook replay: recall per search step, vecstream vs hnswlib-node")
     .addOption(
       new Option("--runbooks <list>", "comma-separated runbooks")
-        .argParser(list(RUNBOOK_NAMES))
+        .argParser(choiceList(RUNBOOK_NAMES))
         .default([...RUNBOOK_NAMES]),
     )
     .addOption(
       new Option("--engines <list>", "comma-separated engines")
-        .argParser(list(ENGINE_NAMES))
+        .argParser(choiceList(ENGINE_NAMES))
         .default(["vecstream", "hnswlib-node"]),
     )
-    .option(
-      "--ef <list>",
-      "search ef values (comma-separated)",
-      (v) => v.split(",").map((s) => Number.parseInt(s, 10)),
-      [64],
-    )
-    .option("--seed <n>", "seed of both engines' level generators", (v) => Number.parseInt(v, 10), 42)
+    .option("--ef <list>", "search ef values (comma-separated)", positiveIntList, [64])
+    .option("--seed <n>", "seed of both engines' level generators", positiveInt, 42)
     .option("--data-dir <dir>", "benchmark data folder", resolve("../shared/data"))
     .option("--out <file>", "JSON records", resolve("bench/results/runbooks.json"));
   program.parse(argv);
@@ -185,53 +169,52 @@ function printSummary(records: RunbookRecord[]): void {
   for (const [engine, method] of methods) console.log(`- ${engine} unreachable: ${method}`);
 }
 
+/** Replays one runbook on every engine; null (with a message) when its ground truth is absent. */
+function benchRunbook(
+  name: RunbookName,
+  options: Options,
+  base: FloatVectors,
+  queries: PreparedQuery[],
+): RunbookRecord[] | null {
+  const gtDir = join(options.dataDir, "siftsmall", "streaming-gt", name);
+  if (!existsSync(gtDir)) {
+    console.log(`\n### ${name}: skipped (no ${gtDir})`);
+    return null;
+  }
+  const runbook = readRunbook(join(options.dataDir, "runbooks", `${name}.yaml`), RUNBOOKS[name]);
+  const input: ReplayInput = { runbook, gtDir, base: base.data, dim: base.dim, queries, efs: options.ef };
+  // Every id is a base row, so the base size bounds the slots an engine that never reuses one needs.
+  const params: EngineParams = {
+    dim: base.dim,
+    metric: "l2",
+    M,
+    efConstruction: EF_CONSTRUCTION,
+    capacity: base.count,
+    seed: options.seed,
+  };
+  const records = options.engines.flatMap((engine) => {
+    console.error(`${name}: replaying on ${engine}...`);
+    return runOne(name, engine, input, params);
+  });
+  printRunbook(name, records);
+  return records;
+}
+
 function main(): void {
   const options = parseOptions(process.argv);
-  const sift = join(options.dataDir, "siftsmall");
-  const baseFile = join(sift, "siftsmall_base.fvecs");
-  const queryFile = join(sift, "siftsmall_query.fvecs");
+  const baseFile = join(options.dataDir, "siftsmall", "siftsmall_base.fvecs");
+  const queryFile = join(options.dataDir, "siftsmall", "siftsmall_query.fvecs");
   if (!existsSync(baseFile) || !existsSync(queryFile) || !existsSync(join(options.dataDir, "runbooks"))) {
     console.log(`bench:runbooks skipped: siftsmall or runbooks absent under ${options.dataDir}`);
     return;
   }
   const base = readFvecs(baseFile);
-  const queries: PreparedQuery[] = prepareQueries(readFvecs(queryFile).data, base.dim);
-  const records: RunbookRecord[] = [];
-  for (const name of options.runbooks) {
-    const gtDir = join(sift, "streaming-gt", name);
-    if (!existsSync(gtDir)) {
-      console.log(`\n### ${name}: skipped (no ${gtDir})`);
-      continue;
-    }
-    const runbook = readRunbook(join(options.dataDir, "runbooks", `${name}.yaml`), RUNBOOKS[name]);
-    const input: ReplayInput = { runbook, gtDir, base: base.data, dim: base.dim, queries, efs: options.ef };
-    // Every id is a base row, so the base size bounds the slots a never-reusing engine needs.
-    const params: EngineParams = {
-      dim: base.dim,
-      metric: "l2",
-      M,
-      efConstruction: EF_CONSTRUCTION,
-      capacity: base.count,
-      seed: options.seed,
-    };
-    const perRunbook = options.engines.flatMap((engine) => {
-      console.error(`${name}: replaying on ${engine}...`);
-      return runOne(name, engine, input, params);
-    });
-    printRunbook(name, perRunbook);
-    records.push(...perRunbook);
-  }
+  const queries = prepareQueries(readFvecs(queryFile).data, base.dim);
+  const records = options.runbooks.flatMap((name) => benchRunbook(name, options, base, queries) ?? []);
   printSummary(records);
   writeJson(options.out, records);
-  const environment = {
-    node: process.version,
-    cores: cpus().length,
-    loadavg: loadavg(),
-    date: new Date().toISOString(),
-  };
-  console.log(
-    `\nload average at the end: ${environment.loadavg.map((l) => l.toFixed(2)).join(", ")} on ${environment.cores} cores`,
-  );
+  const load = loadavg().map((l) => l.toFixed(2));
+  console.log(`\nload average at the end: ${load.join(", ")} on ${cpus().length} cores`);
   console.error(`wrote ${options.out}`);
 }
 

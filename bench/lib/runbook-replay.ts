@@ -13,12 +13,14 @@
 
 import { join } from "node:path";
 
-import type { Runbook, StepGroundTruth } from "../../src/datasets/index.js";
+import type { Runbook, RunbookStep, StepGroundTruth } from "../../src/datasets/index.js";
 import { readGt100 } from "../../src/datasets/index.js";
 import type { BenchEngine, PreparedQuery } from "./engines.js";
 import { recallAtK, secondsSince } from "./measure.js";
 
 const K = 10;
+
+type MutationStep = Exclude<RunbookStep, { operation: "search" }>;
 
 export interface StepRecall {
   step: number;
@@ -67,49 +69,55 @@ export function stepRecall(
   );
 }
 
+/** Applies one mutating step to the engine and to `state` (tag -> base row). */
+function applyMutation(
+  engine: BenchEngine,
+  step: MutationStep,
+  state: Map<number, number>,
+  input: ReplayInput,
+): void {
+  const { base, dim } = input;
+  if (step.operation === "insert") {
+    for (let id = step.start; id < step.end; id++) {
+      engine.upsert(id, row(base, dim, id));
+      state.set(id, id);
+    }
+  } else if (step.operation === "delete") {
+    for (let id = step.start; id < step.end; id++) {
+      engine.delete(id);
+      state.delete(id);
+    }
+  } else {
+    for (let i = 0; i < step.tagsEnd - step.tagsStart; i++) {
+      engine.upsert(step.tagsStart + i, row(base, dim, step.idsStart + i));
+      state.set(step.tagsStart + i, step.idsStart + i);
+    }
+  }
+}
+
 export function replayRunbook(engine: BenchEngine, input: ReplayInput): ReplayResult {
-  const { runbook, base, dim, efs } = input;
   const state = new Map<number, number>();
-  const stepsByEf: StepRecall[][] = efs.map(() => []);
+  const stepsByEf: StepRecall[][] = input.efs.map(() => []);
   let finalState = new Map<number, number>();
   let finalGt: StepGroundTruth | undefined;
   const started = process.hrtime.bigint();
-  for (const step of runbook.steps) {
-    switch (step.operation) {
-      case "insert":
-        for (let id = step.start; id < step.end; id++) {
-          engine.upsert(id, row(base, dim, id));
-          state.set(id, id);
-        }
-        break;
-      case "delete":
-        for (let id = step.start; id < step.end; id++) {
-          engine.delete(id);
-          state.delete(id);
-        }
-        break;
-      case "replace":
-        for (let i = 0; i < step.tagsEnd - step.tagsStart; i++) {
-          engine.upsert(step.tagsStart + i, row(base, dim, step.idsStart + i));
-          state.set(step.tagsStart + i, step.idsStart + i);
-        }
-        break;
-      case "search": {
-        const gt = readGt100(join(input.gtDir, `step${step.step}.gt100`));
-        efs.forEach((ef, e) =>
-          stepsByEf[e].push({
-            step: step.step,
-            live: state.size,
-            recall: stepRecall(engine, input.queries, gt, ef),
-          }),
-        );
-        finalState = new Map(state);
-        finalGt = gt;
-        break;
-      }
+  for (const step of input.runbook.steps) {
+    if (step.operation !== "search") {
+      applyMutation(engine, step, state, input);
+      continue;
     }
+    const gt = readGt100(join(input.gtDir, `step${step.step}.gt100`));
+    input.efs.forEach((ef, e) => {
+      stepsByEf[e].push({
+        step: step.step,
+        live: state.size,
+        recall: stepRecall(engine, input.queries, gt, ef),
+      });
+    });
+    finalState = new Map(state);
+    finalGt = gt;
   }
-  if (finalGt === undefined) throw new Error(`runbook ${runbook.datasetKey} has no search step`);
+  if (finalGt === undefined) throw new Error(`runbook ${input.runbook.datasetKey} has no search step`);
   return { stepsByEf, finalState, finalGt, replaySeconds: secondsSince(started) };
 }
 
