@@ -3,6 +3,7 @@
  * never mocked). The collection is an in-memory fake sink, which is ours to fake.
  */
 import { afterEach, describe, expect, it } from "vitest";
+import { pino } from "pino";
 import { Kafka, logLevel, Partitioners, type Producer, type KafkaMessage } from "kafkajs";
 import {
   DEV_BROKER_CONSUMER_SETTINGS,
@@ -300,6 +301,39 @@ describe.skipIf(!available)("startIngest against the dev broker", () => {
     await expect(run.caughtUp).rejects.toThrow("disk full");
     expect(errors).toHaveLength(1);
     expect(sink.log).toEqual([]);
+  });
+
+  it("rides out an outage of the partition leader and applies what was written after it, once", async () => {
+    const b = await startDevBroker({
+      brokers: 3,
+      topics: [
+        { name: TOPIC, partitions: 1 },
+        { name: DLQ, partitions: 1 },
+      ],
+    });
+    cleanups.push(() => b.stop());
+    await b.setLeader(TOPIC, 0, 2); // not broker 1, so the bootstrap address keeps answering
+    const p = await producer(b);
+    await p.send({
+      topic: TOPIC,
+      messages: Array.from({ length: 10 }, (_, i) => encodeUpsert(`id${i}`, vec(i))),
+    });
+    const kafkaErrors: string[] = [];
+    const logger = pino({ level: "error" }, { write: (line: string) => void kafkaErrors.push(line) });
+    const errors: unknown[] = [];
+    const sink = new MemorySink({ topic: TOPIC });
+    const run = ingest(b, sink, new RecordingObserver(), { logger, onError: (err) => errors.push(err) });
+    await run.caughtUp;
+
+    await b.brokerDown(2);
+    await waitFor("the consumer to notice the outage", () =>
+      kafkaErrors.some((l) => l.includes("ECONNREFUSED")),
+    );
+    await b.brokerUp(2);
+    await p.send({ topic: TOPIC, messages: [encodeUpsert("after", vec(99))] });
+    await waitFor("the message written after the outage", () => sink.points.has("after"), 25_000);
+    expect(errors).toEqual([]);
+    expectNoGapsNoDuplicates(sink, await highWatermarks(b));
   });
 
   it("resolves caughtUp at once when the topic is empty", async () => {
