@@ -158,13 +158,13 @@ describe("snapshots", () => {
 });
 
 describe("SnapshotScheduler", () => {
-  function scheduler(store: SnapshotStore, everyMessages: number) {
+  function scheduler(store: SnapshotStore, everyMessages: number, intervalMs = 3_600_000) {
     const metrics = new Metrics(new Registry(), { defaultMetrics: false });
     const s = new SnapshotScheduler({
       store,
       metrics,
       logger: createLogger("silent"),
-      config: { intervalMs: 3_600_000, everyMessages, keep: 2 },
+      config: { intervalMs, everyMessages, keep: 2 },
     });
     return { s, metrics };
   }
@@ -207,5 +207,22 @@ describe("SnapshotScheduler", () => {
     expect(Object.fromEntries(loaded!.state.offsets)).toEqual({ 0: 98, 1: 99 });
     expect(loaded!.meta.points).toBe(100);
     await s.stop();
+  });
+
+  it("snapshots a changed collection on the interval timer", async () => {
+    const { store } = setup();
+    const c = newCollection();
+    await c.apply(ops(10, 0));
+    const { s, metrics } = scheduler(store, 1_000_000, 10);
+    s.start([c]);
+    const deadline = Date.now() + 10_000;
+    while ((await store.list("snap")).length === 0 && Date.now() < deadline) {
+      await new Promise((r) => setTimeout(r, 10));
+    }
+    await s.stop();
+    expect((await store.list("snap")).length).toBe(1);
+    expect(await metrics.registry.metrics()).toMatch(
+      /vecstream_last_snapshot_timestamp_seconds\{collection="snap"\} \d+/,
+    );
   });
 });
