@@ -1,10 +1,11 @@
 /**
  * Wiring of one vecstream instance: collections, snapshots, HTTP, ingest, quality probes, metrics.
  *
- * Contract: `startService(config)` resolves once the HTTP server listens (so `/healthz` answers while
- * snapshots load and ingest catches up). Then, per collection: load the newest good snapshot (a bad
- * one is logged, counted and skipped), start ingest from the applied offsets + 1, and mark the
- * service ready (`/readyz` 200, `vecstream_ready` 1) once ingest has caught up with the high
+ * Contract: HTTP listens first, so `/healthz` and `/readyz` answer while snapshots load and ingest
+ * catches up. Then, per collection: load the newest good snapshot (a bad one is logged, counted and
+ * skipped); `startService` resolves once that is done and ingest has started from the applied
+ * offsets + 1 (if loading fails, HTTP is closed again and the error rethrown). It turns
+ * ready (`/readyz` 200, `vecstream_ready` 1) once ingest has caught up with the high
  * watermarks seen at start. `stop()` is the graceful shutdown: stop fetching and let the batches in
  * hand finish, snapshot every collection, then close HTTP. It is idempotent. Tests run the service
  * in-process with their own Registry; `src/main.ts` runs it as a process.
@@ -116,7 +117,12 @@ export async function startService(config: Config, options: ServiceOptions = {})
     codec: options.codec ?? engineCodec,
   });
   const scheduler = new SnapshotScheduler({ store, metrics, logger: log, config: config.snapshots });
-  await loadSnapshots([...collections.values()], store, scheduler, metrics, log);
+  try {
+    await loadSnapshots([...collections.values()], store, scheduler, metrics, log);
+  } catch (err) {
+    await closeServer(server);
+    throw err;
+  }
   for (const name of collections.keys()) statuses.set(name, "catching_up");
 
   const ingest: Ingest = startIngest({
