@@ -38,6 +38,18 @@ export function collectionOf(view: ServiceView, req: Request): Collection {
   return collection;
 }
 
+/** The parsed JSON body; express leaves it undefined when the request is not `application/json`. */
+function jsonBody(req: Request): unknown {
+  if (req.body === undefined) {
+    throw new ApiError(
+      400,
+      "INVALID_REQUEST",
+      "send a JSON body with the header content-type: application/json",
+    );
+  }
+  return req.body;
+}
+
 function outcomeOf(err: unknown): SearchOutcome {
   if (err instanceof ReadYourWritesTimeoutError) return "timeout";
   if (err instanceof ApiError)
@@ -105,7 +117,7 @@ export function searchRoutes(router: Router, view: ServiceView, metrics: Metrics
     const started = performance.now();
     const result = await counted(metrics, req, view, async () => {
       const collection = collectionOf(view, req);
-      const body = searchSchema.parse(req.body ?? {});
+      const body = searchSchema.parse(jsonBody(req));
       checkDimension(collection, body.vector, "vector");
       if (body.min_offsets) await collection.waitForOffsets(body.min_offsets, body.timeout_ms);
       const stop = metrics.searchSeconds.startTimer({ collection: collection.name, kind: "single" });
@@ -121,7 +133,7 @@ export function searchRoutes(router: Router, view: ServiceView, metrics: Metrics
     const started = performance.now();
     const result = await counted(metrics, req, view, async () => {
       const collection = collectionOf(view, req);
-      const { searches } = batchSearchSchema.parse(req.body ?? {});
+      const { searches } = batchSearchSchema.parse(jsonBody(req));
       searches.forEach((s, i) => checkDimension(collection, s.vector, `searches[${i}].vector`));
       const wanted = mergeOffsets(searches);
       if (Object.keys(wanted).length > 0) {

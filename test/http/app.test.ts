@@ -83,6 +83,13 @@ describe("HTTP API", () => {
     expect(r.body.error.code).toBe("INVALID_JSON");
   });
 
+  it("asks for a JSON content type when the body is not JSON", async () => {
+    const res = await fetch(`${s.url}/collections/demo/search`, { method: "POST", body: "vector=1,2,3" });
+    expect(res.status).toBe(400);
+    const body = (await res.json()) as { error: { message: string } };
+    expect(body.error.message).toContain("content-type: application/json");
+  });
+
   it("rejects a body over the limit with 413", async () => {
     const r = await post(`${s.url}/collections/demo/search`, { vector: new Array(2000).fill(0.5) });
     expect(r.status).toBe(413);
