@@ -34,7 +34,7 @@ describe.skipIf(!available)("service against the dev broker", () => {
 
   it("sends each kind of bad message to the dead-letter topic and applies the valid ones around it", async () => {
     h = await new Harness().start(1);
-    const service = await h.service();
+    const service = await h.service(h.config({ pipeline: { maxMessageBytes: 2048 } }));
     await service.ready;
     const bad = [
       { key: "k1", value: "{ not json" },
@@ -43,6 +43,7 @@ describe.skipIf(!available)("service against the dev broker", () => {
       { key: "k4", value: JSON.stringify({ vector: [1, 2, 3, 4], payload: [1] }) },
       { key: null, value: JSON.stringify({ vector: [1, 2, 3, 4] }) },
       { key: "k6", value: "x", headers: { "content-type": "text/plain" } },
+      { key: "k7", value: JSON.stringify({ vector: [1, 2, 3, 4], payload: { text: "x".repeat(3000) } }) },
     ];
     const offsets = await h.send(
       [encodeUpsert("before", [1, 1, 1, 1]), ...bad, encodeUpsert("after", [2, 2, 2, 2])],
@@ -52,7 +53,15 @@ describe.skipIf(!available)("service against the dev broker", () => {
     expect(ids(r).sort()).toEqual(["after", "before"]);
     const letters = await h.deadLetters(bad.length);
     expect(letters.map((l) => l.reason).sort()).toEqual(
-      ["bad_content_type", "bad_json", "bad_payload", "no_key", "non_finite", "wrong_dimension"].sort(),
+      [
+        "bad_content_type",
+        "bad_json",
+        "bad_payload",
+        "no_key",
+        "non_finite",
+        "oversized",
+        "wrong_dimension",
+      ].sort(),
     );
     const text = await (await fetch(`${service.url}/metrics`)).text();
     expect(text).toContain('vecstream_dead_letters_total{collection="pts",reason="bad_json"} 1');
@@ -60,7 +69,7 @@ describe.skipIf(!available)("service against the dev broker", () => {
       'vecstream_messages_total{collection="pts",operation="upsert",outcome="applied"} 2',
     );
     // Read-your-writes on a message that was dead-lettered returns instead of waiting out its timeout.
-    const badOffsets = await h.send([{ key: "k7", value: "{ nope" }], 1);
+    const badOffsets = await h.send([{ key: "k8", value: "{ nope" }], 1);
     const after = await search(service, {
       vector: [1, 1, 1, 1],
       k: 1,
