@@ -16,6 +16,7 @@
  * the partition. Any other failure is fatal: it fails the writer and is reported through `onError`.
  */
 
+import { setImmediate as yieldToEventLoop } from "node:timers/promises";
 import { concatMap, from, mergeMap, Subject } from "rxjs";
 import type { Logger } from "pino";
 import type { Metric } from "../index/types.js";
@@ -33,6 +34,8 @@ export interface PipelineSettings {
   highWaterMark: number;
   lowWaterMark: number;
   maxMessageBytes: number;
+  /** Longest stretch of synchronous decoding before yielding to the event loop (default 4 ms). */
+  applySliceMs?: number;
 }
 
 export interface WriterOptions {
@@ -83,6 +86,8 @@ export class CollectionWriter {
   readonly lastConsumed = new Map<number, number>();
   readonly #resumes = new Map<number, () => void>();
   #queued = 0;
+  #completed = false;
+  readonly #decoding = new Set<Promise<void>>();
   #failure: { err: unknown } | undefined;
   readonly #failed: Promise<never>;
   #rejectFailed!: (err: unknown) => void;
@@ -118,7 +123,7 @@ export class CollectionWriter {
 
   /** Decodes and enqueues a batch; resolves once all of it is applied or dead-lettered (see module doc). */
   async push({ batch, pause }: IncomingBatch): Promise<void> {
-    if (this.#failure) throw this.#failure.err;
+    this.#throwIfUnusable();
     const { partition } = batch;
     const progress = this.#progressOf(partition);
     // Skip what is applied already, and what is still in flight (a refetch after a seek or rebalance).
@@ -127,7 +132,16 @@ export class CollectionWriter {
     const after =
       applied === undefined || (inFlight !== undefined && inFlight > applied) ? inFlight : applied;
     const messages = unappliedMessages(batch, after);
-    if (messages.length > 0) this.#enqueue(partition, messages, progress, pause);
+    if (messages.length > 0) {
+      // Enqueued in the same continuation as the decode, so complete() (which waits for pending
+      // decodes) cannot close the input between the two.
+      const enqueued = this.#decode(partition, messages).then((items) => {
+        if (this.#failure) throw this.#failure.err; // the writer may have failed during the decode
+        this.#enqueue(partition, items, progress, pause);
+      });
+      this.#decoding.add(enqueued);
+      await enqueued.finally(() => this.#decoding.delete(enqueued));
+    }
     if (batch.messages.length > 0) {
       const lastMessage = Number(batch.messages[batch.messages.length - 1].offset);
       await Promise.race([progress.whenDoneThrough(lastMessage), this.#failed]);
@@ -137,18 +151,27 @@ export class CollectionWriter {
       this.lastConsumed.set(partition, batch.lastOffset);
   }
 
-  #enqueue(
-    partition: number,
-    messages: readonly WireMessage[],
-    progress: ContiguousProgress,
-    pause: () => () => void,
-  ): void {
-    const decodeOptions = {
-      dim: this.#o.sink.dim,
-      metric: this.#o.metric,
-      maxMessageBytes: this.#o.settings.maxMessageBytes,
-    };
-    const items = messages.map((m) => ({ decoded: decodeMessage(m, partition, decodeOptions), original: m }));
+  /**
+   * Decodes in slices of `applySliceMs`, yielding to the event loop between them: a 1 MB fetch of
+   * 1024-d JSON vectors is ~100 ms of parsing, which must not stall queries any more than an apply may.
+   */
+  async #decode(partition: number, messages: readonly WireMessage[]): Promise<Item[]> {
+    const { sink, metric, settings } = this.#o;
+    const options = { dim: sink.dim, metric, maxMessageBytes: settings.maxMessageBytes };
+    const sliceMs = settings.applySliceMs ?? 4;
+    const items: Item[] = [];
+    let sliceStart = performance.now();
+    for (const m of messages) {
+      items.push({ decoded: decodeMessage(m, partition, options), original: m });
+      if ((items.length & 15) === 0 && performance.now() - sliceStart >= sliceMs) {
+        await yieldToEventLoop();
+        sliceStart = performance.now();
+      }
+    }
+    return items;
+  }
+
+  #enqueue(partition: number, items: Item[], progress: ContiguousProgress, pause: () => () => void): void {
     progress.register(items.map((i) => i.decoded.offset));
     this.#queued += items.length;
     this.#input.next(items);
@@ -160,9 +183,17 @@ export class CollectionWriter {
   }
 
   /** No more batches: resolves once the ones in hand are applied (`done`). */
-  complete(): Promise<void> {
+  async complete(): Promise<void> {
+    this.#completed = true;
+    // Batches already being decoded still go in: their pushes hold kafkajs handlers that wait on them.
+    await Promise.allSettled([...this.#decoding]);
     this.#input.complete();
     return this.done;
+  }
+
+  #throwIfUnusable(): void {
+    if (this.#failure) throw this.#failure.err;
+    if (this.#completed) throw new Error(`the writer of ${this.#name} takes no more batches`);
   }
 
   #progressOf(partition: number): ContiguousProgress {

@@ -165,6 +165,18 @@ describe("CollectionWriter", () => {
     await expect(push(batchOf(0, [upsert(1)]))).rejects.toThrow("disk on fire");
   });
 
+  it("yields to the event loop while it decodes a large batch, so queries are not held up", async () => {
+    const { push, writer, sink } = setup({}, { applySliceMs: 0, batchMaxMessages: 1000 });
+    const messages = Array.from({ length: 500 }, (_, i) => upsert(i, `y${i}`));
+    const pushed = push(batchOf(0, messages));
+    const queuedWhenOtherWorkRan = await new Promise<number>((resolve) =>
+      setImmediate(() => resolve(writer.queued)),
+    );
+    expect(queuedWhenOtherWorkRan).toBe(0); // the decode was not finished: it had yielded
+    await pushed;
+    expect(sink.log).toHaveLength(500);
+  });
+
   it("resolves done once complete() is called and the queue is drained", async () => {
     const { push, writer, sink } = setup({ applyDelayMs: 2 });
     const pending = push(batchOf(0, [upsert(0), upsert(1), upsert(2)]));
