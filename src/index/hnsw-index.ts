@@ -35,6 +35,8 @@ export type { HnswInternals } from "./hnsw-graph.js";
 /**
  * Fraction of used slots that may be tombstones before a consolidation pass runs. A pass touches
  * nearly every node, so larger batches amortise it better; smaller ones keep fewer dead nodes routing.
+ * On siftsmall churn (10 cycles replacing 10%), 0.2 cost 10% less CPU than 0.1 but held 20% more slots
+ * and searched 20% slower at ef 16, for the same recall.
  */
 export const CONSOLIDATION_RATIO = 0.1;
 

@@ -15,6 +15,16 @@
  * Why batched and not eager (Vespa's remove_node): HNSW links are directed, so removing a node eagerly
  * needs its in-links, which this storage does not keep (hnswlib does not either). A batch pass finds
  * them by scanning once for many deletes.
+ *
+ * Measured on siftsmall (bench/engine-smoke.ts, CPU time on the loaded 2-core box, recall@10 at ef 16):
+ * - delete 90% of 10,000: repair 0.37 ms per delete, then 18.8K QPS, recall 0.993, 1,090 slots held;
+ *   mark-only (hnswlib's baseline): 2.9K QPS (the walk wades through 9,000 tombstones), recall 0.999,
+ *   10,000 slots held and never reused.
+ * - 10 cycles replacing 10% of 5,000: recall 0.95-0.97 at 15K QPS (a fresh build of the same set: 0.98
+ *   at 14K QPS); mark-only 0.97-0.99 but at 5.7K QPS with twice the slots. At equal search cost repair
+ *   wins, and its memory stays bounded.
+ * - Adding Vespa-style reverse links for every new link during repair cost 2-4x more for +0.005 recall;
+ *   dropping `keepPrunedConnections` in repair cost 0.02-0.04 recall. Neither is used.
  */
 
 import type { HnswGraph } from "./hnsw-graph.js";
