@@ -1,21 +1,29 @@
 /**
- * Search latency while the writer applies a 10k-upsert batch: does slicing the apply (`applySliceMs`,
- * a yield to the event loop between slices) keep queries flowing?
+ * Search latency while a 10k-upsert batch is ingested: does slicing (`applySliceMs`, a yield to the
+ * event loop between slices of decoding and of applying) keep queries flowing?
  *
  * A Collection over an HnswIndex (siftsmall, 128-d L2, or seeded Gaussian vectors when the data is
- * absent) holds `preload` points; then one batch of `batch` upserts is applied while a query client
- * issues a search every `intervalMs`. A query's latency is from when it was due to when its answer was
- * ready, so time spent waiting behind the writer counts. Run per `applySliceMs` value, side by side.
+ * absent) holds `preload` points; then `batch` upserts arrive while a query client issues a search
+ * every `intervalMs`. A query's latency runs from when it was due to when its answer was ready, so
+ * time spent waiting behind the writer counts. Two paths:
+ * - `collection`: `Collection.apply` of decoded ops (the apply alone);
+ * - `writer`: one JSON-encoded Kafka record batch through `CollectionWriter.push` (decode, buffer by
+ *   `batchMaxMessages`, apply): everything ingest does after the fetch.
  *
- *   npx tsx bench/stream/apply-latency.ts [--batch 10000] [--preload 1000] [--slices 4,1e9] [--json]
+ *   npx tsx bench/stream/apply-latency.ts [--batch 10000] [--preload 1000] [--json]
+ *       [--runs collection:4,collection:1e9,writer:4]
  */
 
 import { existsSync } from "node:fs";
+import { pino } from "pino";
 import { Collection } from "../../src/collection.js";
 import { readFvecs } from "../../src/datasets/index.js";
 import { HnswIndex } from "../../src/index/hnsw-index.js";
 import { SeededRandom } from "../../src/index/random.js";
-import type { MutationOp } from "../../src/stream/ops.js";
+import { encodeUpsert } from "../../src/producer/encode.js";
+import type { IngestObserver, MutationOp } from "../../src/stream/ops.js";
+import { CollectionWriter } from "../../src/stream/pipeline.js";
+import type { WireMessage } from "../../src/stream/wire.js";
 
 const SIFT = new URL("../../../shared/data/siftsmall/siftsmall_base.fvecs", import.meta.url).pathname;
 
@@ -31,18 +39,79 @@ function vectors(count: number): { dim: number; rows: Float32Array[]; source: st
     return { dim, rows, source: `siftsmall (rows reused past ${n})` };
   }
   const rng = new SeededRandom(7);
-  const dim = 128;
   const rows = Array.from({ length: count }, () =>
-    Float32Array.from({ length: dim }, () => rng.nextGaussian()),
+    Float32Array.from({ length: 128 }, () => rng.nextGaussian()),
   );
-  return { dim, rows, source: "seeded Gaussian (siftsmall absent)" };
+  return { dim: 128, rows, source: "seeded Gaussian (siftsmall absent)" };
 }
 
 function percentile(sorted: number[], q: number): number {
   return sorted.length === 0 ? NaN : sorted[Math.min(sorted.length - 1, Math.floor(q * sorted.length))];
 }
 
-async function run(applySliceMs: number, preload: number, batch: number, intervalMs: number) {
+const noObserver: IngestObserver = {
+  onApplied: () => {},
+  onDeadLetter: () => {},
+  onBatchApplied: () => {},
+  onFreshness: () => {},
+  onLag: () => {},
+};
+
+/**
+ * Prepares (untimed: encoding is the producer's work) feeding the rows after `preload` into
+ * `collection` by the chosen path; the returned function does the timed part.
+ */
+function prepare(
+  path: string,
+  collection: Collection,
+  rows: Float32Array[],
+  preload: number,
+  sliceMs: number,
+): () => Promise<void> {
+  if (path === "collection") {
+    const ops = rows.slice(preload).map((vector, i): MutationOp => ({
+      kind: "upsert",
+      id: `p${preload + i}`,
+      vector,
+      partition: 0,
+      offset: preload + i,
+      timestampMs: 0,
+    }));
+    return () => collection.apply(ops);
+  }
+  const messages: WireMessage[] = rows.slice(preload).map((vector, i) => {
+    const m = encodeUpsert(`p${preload + i}`, vector);
+    return {
+      key: Buffer.from(`p${preload + i}`),
+      value: Buffer.from(m.value as string),
+      offset: String(preload + i),
+      timestamp: "0",
+    };
+  });
+  const writer = new CollectionWriter({
+    sink: collection,
+    metric: "l2",
+    topic: "t",
+    dlqTopic: "t.dlq",
+    deadLetters: { publish: async () => {} },
+    observer: noObserver,
+    settings: {
+      batchMaxMessages: 1000,
+      batchMaxMs: 20,
+      highWaterMark: 1e9,
+      lowWaterMark: 0,
+      maxMessageBytes: 1 << 20,
+      applySliceMs: sliceMs,
+    },
+    logger: pino({ level: "silent" }),
+    onError: (err) => console.error(err),
+  });
+  const lastOffset = preload + messages.length - 1;
+  const batch = { topic: "t", partition: 0, highWatermark: lastOffset + 1, lastOffset, messages };
+  return () => writer.push({ batch, pause: () => () => {} });
+}
+
+async function run(path: string, sliceMs: number, preload: number, batch: number, intervalMs: number) {
   const { dim, rows, source } = vectors(preload + batch);
   const config = {
     name: "bench",
@@ -55,48 +124,37 @@ async function run(applySliceMs: number, preload: number, batch: number, interva
     ef: 64,
     seed: 42,
   };
-  const collection = new Collection({
-    config,
-    index: new HnswIndex({ dim, metric: "l2", M: 16, efConstruction: 100, seed: 42 }),
-    applySliceMs,
-  });
-  const op = (i: number): MutationOp => ({
-    kind: "upsert",
-    id: `p${i}`,
-    vector: rows[i],
-    partition: 0,
-    offset: i,
-    timestampMs: 0,
-  });
-  await collection.apply(Array.from({ length: preload }, (_, i) => op(i)));
+  const index = new HnswIndex({ dim, metric: "l2", M: 16, efConstruction: 100, seed: 42 });
+  const collection = new Collection({ config, index, applySliceMs: sliceMs });
+  await prepare("collection", collection, rows.slice(0, preload), 0, sliceMs)();
+  const ingest = prepare(path, collection, rows, preload, sliceMs);
 
   const latencies: number[] = [];
   let running = true;
-  let q = 0;
   const client = (async () => {
     let due = performance.now();
-    while (running) {
+    for (let q = 0; running; q++) {
       due += intervalMs;
-      const wait = due - performance.now();
-      await new Promise((r) => setTimeout(r, Math.max(0, wait)));
-      collection.search(rows[q++ % preload], 10);
+      await new Promise((r) => setTimeout(r, Math.max(0, due - performance.now())));
+      collection.search(rows[q % preload], 10);
       latencies.push(performance.now() - due);
-      if (performance.now() > due + intervalMs) due = performance.now(); // do not queue a backlog of queries
+      if (performance.now() > due + intervalMs) due = performance.now(); // no backlog of queries
     }
   })();
   const t0 = performance.now();
-  await collection.apply(Array.from({ length: batch }, (_, i) => op(preload + i)));
-  const applySeconds = (performance.now() - t0) / 1000;
+  await ingest();
+  const seconds = (performance.now() - t0) / 1000;
   running = false;
   await client;
   latencies.sort((a, b) => a - b);
   return {
-    applySliceMs,
+    path,
+    sliceMs,
     source,
     batch,
-    applySeconds: +applySeconds.toFixed(2),
-    upsertsPerSecond: Math.round(batch / applySeconds),
-    searchesDuringApply: latencies.length,
+    seconds: +seconds.toFixed(2),
+    upsertsPerSecond: Math.round(batch / seconds),
+    searches: latencies.length,
     p50Ms: +percentile(latencies, 0.5).toFixed(2),
     p99Ms: +percentile(latencies, 0.99).toFixed(2),
     maxMs: +(latencies[latencies.length - 1] ?? NaN).toFixed(2),
@@ -107,7 +165,9 @@ const batch = Number(arg("batch", "10000"));
 const preload = Number(arg("preload", "1000"));
 const intervalMs = Number(arg("interval", "5"));
 const results = [];
-for (const slice of arg("slices", "4,1e9").split(",").map(Number))
-  results.push(await run(slice, preload, batch, intervalMs));
+for (const spec of arg("runs", "collection:4,collection:1e9,writer:4").split(",")) {
+  const [path, slice] = spec.split(":");
+  results.push(await run(path, Number(slice), preload, batch, intervalMs));
+}
 if (process.argv.includes("--json")) console.log(JSON.stringify(results));
 else console.table(results);
