@@ -1,0 +1,63 @@
+import { describe, expect, it } from "vitest";
+import { l2Squared } from "../../src/index/distance.js";
+import { FREE, HnswGraph, LIVE, TOMBSTONE } from "../../src/index/hnsw-graph.js";
+import { HnswIndex } from "../../src/index/hnsw-index.js";
+import { CHUNK_NODES, VectorStore, planGrowth } from "../../src/index/vector-store.js";
+
+describe("chunked HNSW storage", () => {
+  it("doubles the first chunk up to a full chunk, then appends whole chunks", () => {
+    expect(planGrowth(1024, 1, 1025)).toEqual({ chunk0Slots: 2048, appendFull: 0 });
+    expect(planGrowth(1024, 1, 5000)).toEqual({ chunk0Slots: 8192, appendFull: 0 });
+    expect(planGrowth(CHUNK_NODES / 2, 1, CHUNK_NODES + 1)).toEqual({
+      chunk0Slots: CHUNK_NODES,
+      appendFull: 1,
+    });
+    expect(planGrowth(CHUNK_NODES, 2, 3 * CHUNK_NODES + 5)).toEqual({
+      chunk0Slots: CHUNK_NODES,
+      appendFull: 2,
+    });
+  });
+
+  it("keeps every vector where it was written while chunks are added", () => {
+    const store = new VectorStore(3, 10);
+    const n = CHUNK_NODES + 100;
+    store.ensureCapacity(n);
+    for (const slot of [0, 9, CHUNK_NODES - 1, CHUNK_NODES, n - 1])
+      store.write(slot, Float32Array.of(slot, 1, 2));
+    expect(store.chunks).toHaveLength(2);
+    expect(store.capacity).toBe(2 * CHUNK_NODES);
+    for (const slot of [0, 9, CHUNK_NODES - 1, CHUNK_NODES, n - 1]) {
+      expect(Array.from(store.view(slot))).toEqual([slot, 1, 2]);
+      expect(store.chunk(slot)[store.offset(slot)]).toBe(slot);
+    }
+  });
+
+  it("allocates slots across a chunk boundary with links, levels and states beside each", () => {
+    const graph = new HnswGraph(2, 4, l2Squared, 16);
+    const n = CHUNK_NODES + 10;
+    for (let i = 0; i < n; i++) graph.allocate(`n${i}`, i === CHUNK_NODES ? 1 : 0, Float32Array.of(i, -i));
+    expect(graph.links0).toHaveLength(2);
+    expect(graph.links0[1]).toHaveLength(CHUNK_NODES * graph.stride0);
+    const last = n - 1;
+    expect(Array.from(graph.vectors.view(last))).toEqual([last, -last]);
+    expect(graph.idToSlot.get(`n${last}`)).toBe(last);
+    expect(graph.flags[last]).toBe(LIVE);
+    expect(graph.upper[CHUNK_NODES]?.length).toBe(graph.strideUp);
+    graph.markTombstone(last);
+    expect(graph.flags[last]).toBe(TOMBSTONE);
+    graph.release(last);
+    expect(graph.flags[last]).toBe(FREE);
+    expect(graph.allocate("again", 0, Float32Array.of(1, 1))).toBe(last);
+  });
+
+  it("reports memory that grows with the points held", () => {
+    const index = new HnswIndex({ dim: 16, metric: "l2", initialCapacity: 8 });
+    const empty = index.stats().memoryBytes;
+    for (let i = 0; i < 100; i++)
+      index.upsert(
+        `p${i}`,
+        Array.from({ length: 16 }, (_, j) => i * j),
+      );
+    expect(index.stats().memoryBytes).toBeGreaterThan(empty + 100 * 16 * 4);
+  });
+});
