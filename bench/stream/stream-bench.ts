@@ -1,0 +1,321 @@
+/**
+ * `npm run bench:stream`: vecstream end to end. Upserts stream through the dev broker into the
+ * service (its own process) while a second process searches over HTTP; every figure is taken from
+ * outside the service, as a client would see it, plus the service's own freshness histogram.
+ *
+ *   npm run bench:stream                        100,000 upserts at full speed, 1000/s and 5000/s,
+ *                                               plus 1000/s again with the quality prober every 1 s
+ *   npm run bench:stream -- --quick             10,000 upserts, short idle phase (a smoke run)
+ *   npm run bench:stream -- --n 20000 --rates full,2000 --probe-rates none --search-qps 100
+ *
+ * Data: the seeded synthetic Gaussian mixture of `bench/lib/synthetic.ts` (128-d, seed 42), base rows
+ * as the upserts and its query rows as the searches; no ground truth is needed, so nothing is cached.
+ * Per run (rate x prober on/off): a fresh topic and a fresh service (M=16, efConstruction=200, ef=64,
+ * snapshots off) in a temp dir; the searcher records the "ingest" phase from the first send until every
+ * upsert is visible, then an "idle" phase of `--idle-seconds` against the loaded index; then the
+ * service is killed. Before the runs, the same vectors are inserted into an in-process `HnswIndex` with
+ * the same parameters (no Kafka, no HTTP): the engine's bare insert rate. Results: a Markdown table on
+ * stdout and `bench/results/stream.json`. Nothing here asserts a figure.
+ */
+
+import { cpus, loadavg } from "node:os";
+import { resolve } from "node:path";
+import { Command, InvalidArgumentError } from "commander";
+import { HnswIndex } from "../../src/index/hnsw-index.js";
+import { parseRate } from "../../src/producer/rate.js";
+import { startDevBroker } from "../../test/support/dev-broker.js";
+import type { DevBroker } from "../../test/support/dev-broker.js";
+import { positiveInt } from "../lib/cli.js";
+import { writeJson } from "../lib/report.js";
+import { defaultRecipe, generateSynthetic } from "../lib/synthetic.js";
+import { runIngestPass } from "./stream-ingest.js";
+import { BENCH_COLLECTION, BENCH_HNSW, SearcherClient, startService } from "./stream-procs.js";
+import { ms, perSecond, probeDeltas, probeDeltaTable, resultsTable } from "./stream-report.js";
+import type { StreamRecord } from "./stream-report.js";
+import type { SearcherReport } from "./stream-searcher.js";
+import { histogramQuantile, parseHistogram, sampleValue, summarize } from "./stream-stats.js";
+
+type Rate = number | "full";
+
+interface BenchOptions {
+  n: number;
+  rates: Rate[];
+  probeRates: Rate[];
+  probeIntervalMs: number;
+  idleSeconds: number;
+  searchQps: number;
+  partitions: number;
+  batchSize: number;
+  pollMs: number;
+  engine: boolean;
+  out: string;
+}
+
+const DIM = 128;
+const FRESHNESS_SOURCE =
+  "bench: Kafka timestamp set at send -> batch seen applied via GET /collections/:name (poll interval + 1 RTT resolution)";
+const say = (line = "") => process.stdout.write(`${line}\n`);
+const load1m = () => loadavg()[0];
+
+function rateList(value: string): Rate[] {
+  if (value.trim() === "none") return [];
+  return value.split(",").map((item) => {
+    if (item.trim() === "full") return "full";
+    try {
+      return parseRate(item);
+    } catch (err) {
+      throw new InvalidArgumentError((err as Error).message);
+    }
+  });
+}
+
+function parseOptions(argv: string[]): BenchOptions {
+  const program = new Command("bench:stream")
+    .description("Streaming ingest + concurrent search benchmark through the dev broker.")
+    .option("--quick", "10,000 upserts and a 3 s idle phase: a smoke run", false)
+    .option("--n <n>", "upserts per run (default 100000; 10000 with --quick)", positiveInt)
+    .option(
+      "--rates <list>",
+      "target rates: full and/or messages per second",
+      rateList,
+      rateList("full,1000,5000"),
+    )
+    .option(
+      "--probe-rates <list>",
+      "rates run again with the quality prober on ('none': skip)",
+      rateList,
+      [1000],
+    )
+    .option("--probe-interval-ms <ms>", "recall and LID probe interval when on", positiveInt, 1000)
+    .option("--idle-seconds <s>", "length of the idle search phase (default 10; 3 with --quick)", positiveInt)
+    .option("--search-qps <n>", "searches per second sent by the search process", positiveInt, 50)
+    .option("--partitions <n>", "partitions of each run's topic", positiveInt, 3)
+    .option("--batch-size <n>", "messages per send at full speed", positiveInt, 500)
+    .option("--poll-ms <ms>", "visibility poll interval (freshness resolution)", positiveInt, 20)
+    .option("--no-engine", "skip the in-process engine insert rate")
+    .option("--out <file>", "JSON results", resolve("bench/results/stream.json"))
+    .parse(argv);
+  const o = program.opts<
+    Omit<BenchOptions, "n" | "idleSeconds"> & { quick: boolean; n?: number; idleSeconds?: number }
+  >();
+  return {
+    ...o,
+    n: o.n ?? (o.quick ? 10_000 : 100_000),
+    idleSeconds: o.idleSeconds ?? (o.quick ? 3 : 10),
+  };
+}
+
+/** The engine alone: the same vectors into an in-process HnswIndex with the service's parameters. */
+function engineInsertRate(vectors: Float32Array, n: number): number {
+  const { M, efConstruction, ef, seed } = BENCH_HNSW;
+  const index = new HnswIndex({
+    dim: DIM,
+    metric: "l2",
+    M,
+    efConstruction,
+    efSearch: ef,
+    seed,
+    initialCapacity: n,
+  });
+  const started = performance.now();
+  for (let i = 0; i < n; i++) index.upsert(`p${i}`, vectors.subarray(i * DIM, (i + 1) * DIM));
+  return n / ((performance.now() - started) / 1000);
+}
+
+async function report(searcher: SearcherClient): Promise<SearcherReport> {
+  const reply = await searcher.request({ type: "report" });
+  if (reply.type !== "report") throw new Error("the search client answered a report request with ok");
+  if (reply.errors > 0)
+    say(`  ${reply.errors} searches failed in phase ${reply.phase}; first: ${reply.firstError}`);
+  return reply;
+}
+
+interface ServiceFigures {
+  freshnessP50Ms: number;
+  freshnessP99Ms: number;
+  /** `process_cpu_seconds_total` of the service process. */
+  cpuSeconds: number;
+  /** Time spent inside batch applies (`vecstream_batch_apply_seconds_sum`), yields between slices included. */
+  applySeconds: number;
+}
+
+/** What the service's own `/metrics` says; read once the run's upserts are all applied. */
+async function serviceFigures(url: string): Promise<ServiceFigures> {
+  const text = await (await fetch(`${url}/metrics`)).text();
+  const where = { collection: BENCH_COLLECTION };
+  const buckets = parseHistogram(text, "vecstream_freshness_seconds", where);
+  return {
+    freshnessP50Ms: histogramQuantile(buckets, 0.5) * 1000,
+    freshnessP99Ms: histogramQuantile(buckets, 0.99) * 1000,
+    cpuSeconds: sampleValue(text, "process_cpu_seconds_total"),
+    applySeconds: sampleValue(text, "vecstream_batch_apply_seconds_sum", where),
+  };
+}
+
+interface RunContext {
+  options: BenchOptions;
+  broker: DevBroker;
+  searcher: SearcherClient;
+  vectors: Float32Array;
+  queries: number[][];
+  engineRate: number | null;
+}
+
+async function runOnce(ctx: RunContext, rate: Rate, probes: boolean, index: number): Promise<StreamRecord> {
+  const { options: o, broker, searcher } = ctx;
+  const topic = `bench-stream-${index}`;
+  await broker.createTopic(topic, o.partitions);
+  await broker.createTopic(`${topic}.dlq`, 1);
+  const loadStart = load1m();
+  const service = await startService({
+    brokers: broker.bootstrap,
+    topic,
+    dim: DIM,
+    probeIntervalMs: probes ? o.probeIntervalMs : undefined,
+  });
+  try {
+    const target = { url: service.url, collection: BENCH_COLLECTION, k: 10, qps: o.searchQps };
+    await searcher.request({ type: "target", ...target, queries: ctx.queries });
+    const before = await serviceFigures(service.url);
+    await searcher.request({ type: "phase", name: "ingest" });
+    const pass = await runIngestPass({
+      brokers: broker.bootstrap,
+      topic,
+      vectors: ctx.vectors,
+      dim: DIM,
+      rate: rate === "full" ? undefined : rate,
+      batchSize: o.batchSize,
+      serviceUrl: service.url,
+      collection: BENCH_COLLECTION,
+      pollMs: o.pollMs,
+      stallTimeoutMs: 120_000,
+      onProgress: (line) => say(`  ${line}`),
+    });
+    const ingest = await report(searcher);
+    const after = await serviceFigures(service.url);
+    await searcher.request({ type: "phase", name: "idle" });
+    await new Promise((r) => setTimeout(r, o.idleSeconds * 1000));
+    const idle = await report(searcher);
+    await searcher.request({ type: "pause" });
+    const freshness = summarize(pass.freshnessMs);
+    return {
+      rate_target: rate,
+      quality_probes: probes,
+      n: pass.sent,
+      throughput_upserts_per_s: perSecond(pass.throughputPerSecond),
+      freshness_p50_ms: ms(freshness.p50),
+      freshness_p99_ms: ms(freshness.p99),
+      freshness_source: FRESHNESS_SOURCE,
+      service_freshness_p50_ms: ms(after.freshnessP50Ms),
+      service_freshness_p99_ms: ms(after.freshnessP99Ms),
+      service_cpu_seconds_ingest: ms(after.cpuSeconds - before.cpuSeconds),
+      service_apply_seconds: ms(after.applySeconds),
+      search_p50_ms_idle: ms(idle.p50),
+      search_p99_ms_idle: ms(idle.p99),
+      search_p50_ms_ingest: ms(ingest.p50),
+      search_p99_ms_ingest: ms(ingest.p99),
+      searches_idle: idle.count,
+      searches_ingest: ingest.count,
+      search_errors: idle.errors + ingest.errors,
+      engine_inserts_per_s: ctx.engineRate === null ? null : perSecond(ctx.engineRate),
+      ingest_seconds: Math.round(pass.seconds * 10) / 10,
+      produce_seconds: Math.round(pass.produceSeconds * 10) / 10,
+      loadavg_1m_start: Math.round(loadStart * 100) / 100,
+      loadavg_1m_end: Math.round(load1m() * 100) / 100,
+    };
+  } finally {
+    await searcher.request({ type: "pause" }).catch(() => undefined);
+    await service.close();
+  }
+}
+
+/** The runs in order: each probe-on run right after its probe-off twin, so both see similar load. */
+function plan(o: BenchOptions): { rate: Rate; probes: boolean }[] {
+  const runs: { rate: Rate; probes: boolean }[] = [];
+  for (const rate of o.rates) {
+    runs.push({ rate, probes: false });
+    if (o.probeRates.includes(rate)) runs.push({ rate, probes: true });
+  }
+  for (const rate of o.probeRates) if (!o.rates.includes(rate)) runs.push({ rate, probes: true });
+  return runs;
+}
+
+async function main(): Promise<void> {
+  const o = parseOptions(process.argv);
+  const startedAt = new Date();
+  const loadStart = loadavg();
+  say(
+    `bench:stream: ${o.n} upserts of ${DIM}-d per run, load average ${loadStart.map((l) => l.toFixed(2)).join(" ")}`,
+  );
+  const { base, queries } = generateSynthetic(defaultRecipe(o.n, 1000));
+  const queryRows = Array.from({ length: queries.length / DIM }, (_, q) =>
+    Array.from(queries.subarray(q * DIM, (q + 1) * DIM)),
+  );
+  let engineRate: number | null = null;
+  if (o.engine) {
+    engineRate = engineInsertRate(base, o.n);
+    say(`engine alone (in-process HnswIndex, M=16 efC=200): ${Math.round(engineRate)} inserts/s`);
+  }
+  const broker = await startDevBroker();
+  const searcher = SearcherClient.start();
+  const records: StreamRecord[] = [];
+  try {
+    const ctx: RunContext = { options: o, broker, searcher, vectors: base, queries: queryRows, engineRate };
+    for (const [i, run] of plan(o).entries()) {
+      const label = `${run.rate === "full" ? "full speed" : `${run.rate}/s`}, quality probes ${run.probes ? "on" : "off"}`;
+      say(`run ${i + 1}: ${label}`);
+      records.push(await runOnce(ctx, run.rate, run.probes, i));
+      const r = records[records.length - 1];
+      say(
+        `  ${r.throughput_upserts_per_s} upserts/s applied in ${r.ingest_seconds} s; search p99 ingest ${r.search_p99_ms_ingest} ms, idle ${r.search_p99_ms_idle} ms`,
+      );
+    }
+  } finally {
+    await searcher.stop();
+    await broker.stop();
+  }
+  const deltas = probeDeltas(records);
+  const loadEnd = loadavg();
+  say();
+  say(resultsTable(records));
+  if (deltas.length > 0) {
+    say();
+    say("Quality prober (recall + LID probes) on vs off, search p99 (ms):");
+    say(probeDeltaTable(deltas));
+  }
+  say();
+  say(
+    `Freshness: "fresh" = ${FRESHNESS_SOURCE}; "svc fresh" = the service's vecstream_freshness_seconds histogram (per message, bucket interpolation).`,
+  );
+  say(
+    `Search latency: client-side HTTP round trip from a second process, one at a time at ${o.searchQps}/s, k=10, ef=64.`,
+  );
+  say(
+    `Load average (1m, 5m, 15m): ${loadStart.map((l) => l.toFixed(2)).join(" ")} at start, ${loadEnd.map((l) => l.toFixed(2)).join(" ")} at end; ${cpus().length} cores, shared.`,
+  );
+  writeJson(o.out, {
+    environment: {
+      node: process.version,
+      cores: cpus().length,
+      loadavg_start: loadStart,
+      loadavg_end: loadEnd,
+      date: startedAt.toISOString(),
+    },
+    params: {
+      ...o,
+      dim: DIM,
+      hnsw: BENCH_HNSW,
+      dataset: "synthetic Gaussian mixture (bench/lib/synthetic.ts, seed 42)",
+    },
+    records,
+    probe_deltas: deltas,
+  });
+  say(`wrote ${o.out}`);
+}
+
+main().catch((err: unknown) => {
+  process.stderr.write(
+    `bench:stream failed: ${err instanceof Error ? (err.stack ?? err.message) : String(err)}\n`,
+  );
+  process.exit(1);
+});

@@ -1,0 +1,143 @@
+/**
+ * The streaming benchmark's records and their presentation: one `StreamRecord` per run (a target rate
+ * with the quality prober on or off), a Markdown table of them, and a second table with the prober's
+ * effect on search latency (on minus off at the same rate).
+ *
+ * Contract: pure; numbers in records are rounded for reading (ms to 0.01, rates to whole upserts) and
+ * a figure that could not be measured is null, never 0.
+ */
+
+import { fixed, markdownTable } from "../lib/report.js";
+
+export interface StreamRecord {
+  rate_target: number | "full";
+  quality_probes: boolean;
+  n: number;
+  throughput_upserts_per_s: number | null;
+  /** End to end, measured by the bench: batch send time to seen visible through the HTTP API. */
+  freshness_p50_ms: number | null;
+  freshness_p99_ms: number | null;
+  freshness_source: string;
+  /** From the service's `vecstream_freshness_seconds` histogram (bucket interpolation), per message. */
+  service_freshness_p50_ms: number | null;
+  service_freshness_p99_ms: number | null;
+  /** CPU seconds the service process used from ready to every upsert visible (all its threads). */
+  service_cpu_seconds_ingest: number | null;
+  /** Seconds inside batch applies in the service (the writer's share of that time). */
+  service_apply_seconds: number | null;
+  search_p50_ms_idle: number | null;
+  search_p99_ms_idle: number | null;
+  search_p50_ms_ingest: number | null;
+  search_p99_ms_ingest: number | null;
+  searches_idle: number;
+  searches_ingest: number;
+  search_errors: number;
+  engine_inserts_per_s: number | null;
+  ingest_seconds: number;
+  produce_seconds: number;
+  loadavg_1m_start: number;
+  loadavg_1m_end: number;
+}
+
+/** Milliseconds to 0.01, null for NaN. */
+export const ms = (value: number): number | null =>
+  Number.isFinite(value) ? Math.round(value * 100) / 100 : null;
+
+/** Rates to whole units, null for NaN. */
+export const perSecond = (value: number): number | null =>
+  Number.isFinite(value) ? Math.round(value) : null;
+
+const rateLabel = (r: StreamRecord) => (r.rate_target === "full" ? "full" : `${r.rate_target}/s`);
+
+export function resultsTable(records: readonly StreamRecord[]): string {
+  const headers = [
+    "rate",
+    "probes",
+    "sent/s",
+    "applied/s",
+    "engine/s",
+    "svc CPU",
+    "fresh p50",
+    "fresh p99",
+    "svc fresh p50",
+    "svc fresh p99",
+    "idle p50",
+    "idle p99",
+    "ingest p50",
+    "ingest p99",
+    "load 1m",
+  ];
+  const rows = records.map((r) => [
+    rateLabel(r),
+    r.quality_probes ? "on" : "off",
+    r.produce_seconds > 0 ? Math.round(r.n / r.produce_seconds) : null,
+    r.throughput_upserts_per_s,
+    r.engine_inserts_per_s,
+    r.service_cpu_seconds_ingest === null
+      ? null
+      : `${Math.round((100 * r.service_cpu_seconds_ingest) / r.ingest_seconds)}%`,
+    fixed(r.freshness_p50_ms, 0),
+    fixed(r.freshness_p99_ms, 0),
+    fixed(r.service_freshness_p50_ms, 0),
+    fixed(r.service_freshness_p99_ms, 0),
+    fixed(r.search_p50_ms_idle, 2),
+    fixed(r.search_p99_ms_idle, 2),
+    fixed(r.search_p50_ms_ingest, 2),
+    fixed(r.search_p99_ms_ingest, 2),
+    `${r.loadavg_1m_start.toFixed(1)}-${r.loadavg_1m_end.toFixed(1)}`,
+  ]);
+  return markdownTable(headers, rows);
+}
+
+export interface ProbeDelta {
+  rate_target: number | "full";
+  search_p99_ms_idle_off: number | null;
+  search_p99_ms_idle_on: number | null;
+  search_p99_ms_ingest_off: number | null;
+  search_p99_ms_ingest_on: number | null;
+  delta_p99_ms_idle: number | null;
+  delta_p99_ms_ingest: number | null;
+}
+
+const minus = (a: number | null, b: number | null) => (a === null || b === null ? null : ms(a - b));
+
+/** For every rate run both with and without the prober: search p99 with each and the difference. */
+export function probeDeltas(records: readonly StreamRecord[]): ProbeDelta[] {
+  const deltas: ProbeDelta[] = [];
+  for (const on of records.filter((r) => r.quality_probes)) {
+    const off = records.find((r) => !r.quality_probes && r.rate_target === on.rate_target);
+    if (off === undefined) continue;
+    deltas.push({
+      rate_target: on.rate_target,
+      search_p99_ms_idle_off: off.search_p99_ms_idle,
+      search_p99_ms_idle_on: on.search_p99_ms_idle,
+      search_p99_ms_ingest_off: off.search_p99_ms_ingest,
+      search_p99_ms_ingest_on: on.search_p99_ms_ingest,
+      delta_p99_ms_idle: minus(on.search_p99_ms_idle, off.search_p99_ms_idle),
+      delta_p99_ms_ingest: minus(on.search_p99_ms_ingest, off.search_p99_ms_ingest),
+    });
+  }
+  return deltas;
+}
+
+export function probeDeltaTable(deltas: readonly ProbeDelta[]): string {
+  const headers = [
+    "rate",
+    "idle p99 off",
+    "idle p99 on",
+    "Δ idle p99",
+    "ingest p99 off",
+    "ingest p99 on",
+    "Δ ingest p99",
+  ];
+  const rows = deltas.map((d) => [
+    d.rate_target === "full" ? "full" : `${d.rate_target}/s`,
+    fixed(d.search_p99_ms_idle_off, 2),
+    fixed(d.search_p99_ms_idle_on, 2),
+    fixed(d.delta_p99_ms_idle, 2),
+    fixed(d.search_p99_ms_ingest_off, 2),
+    fixed(d.search_p99_ms_ingest_on, 2),
+    fixed(d.delta_p99_ms_ingest, 2),
+  ]);
+  return markdownTable(headers, rows);
+}
