@@ -26,7 +26,7 @@ import { consolidateDeletes, markDeleted } from "./hnsw-repair.js";
 import { restoreGraph } from "./hnsw-restore.js";
 import { SearchContext, greedyDescent, searchLayer } from "./hnsw-search.js";
 import { SeededRandom } from "./random.js";
-import type { IndexStats, Metric, SearchHit, SearchOptions, VectorIndex } from "./types.js";
+import type { IndexStats, Metric, SearchHit, SearchOptions, SearchStats, VectorIndex } from "./types.js";
 import { checkEf, checkId, checkK, checkVector } from "./validation.js";
 
 export type { HnswParams } from "./hnsw-params.js";
@@ -39,6 +39,27 @@ export type { HnswInternals } from "./hnsw-graph.js";
  * and searched 20% slower at ef 16, for the same recall.
  */
 export const CONSOLIDATION_RATIO = 0.1;
+
+/** Checks the optional parts of a query; `ef` and `k` are checked by validation.ts. */
+function checkSearchOptions(options: SearchOptions | undefined): {
+  filter: ((id: string) => boolean) | null;
+  deadline: number;
+  stats: SearchStats | undefined;
+} {
+  const filter = options?.filter ?? null;
+  if (filter !== null && typeof filter !== "function") {
+    throw new IndexError("INVALID_PARAMETER", "filter must be a function from id to boolean", {});
+  }
+  const deadline = options?.deadline ?? Infinity;
+  if (typeof deadline !== "number" || Number.isNaN(deadline)) {
+    throw new IndexError("INVALID_PARAMETER", "deadline must be a performance.now() time in ms", {});
+  }
+  const stats = options?.stats;
+  if (stats !== undefined && (stats === null || typeof stats !== "object")) {
+    throw new IndexError("INVALID_PARAMETER", "stats must be an object for the engine to fill in", {});
+  }
+  return { filter, deadline, stats };
+}
 
 /** Set only while `fromInternals` constructs, so the public constructor keeps its one-argument shape. */
 let restoredGraph: HnswGraph | undefined;
@@ -129,23 +150,30 @@ export class HnswIndex implements VectorIndex {
   search(query: ArrayLike<number>, k: number, options?: SearchOptions): SearchHit[] {
     checkK(k);
     const ef = Math.max(k, options?.ef === undefined ? this.params.efSearch : checkEf(options.ef));
-    const filter = options?.filter ?? null;
-    if (filter !== null && typeof filter !== "function") {
-      throw new IndexError("INVALID_PARAMETER", "filter must be a function from id to boolean", {});
-    }
+    const { filter, deadline, stats } = checkSearchOptions(options);
     const q = checkVector(query, this.params.dim, this.params.metric, "query", this.#queryBuf);
     this.#assertNotSearching();
     const graph = this.#graph;
-    if (graph.liveCount === 0) return [];
-    this.#searching = true;
-    try {
-      const entry = graph.entryPoint;
-      const start = graph.maxLevel > 0 ? greedyDescent(graph, q, 0, entry, graph.maxLevel, 1) : entry;
-      searchLayer(graph, this.#ctx, q, 0, start, ef, 0, filter);
-    } finally {
-      this.#searching = false;
+    const ctx = this.#ctx;
+    ctx.distanceComputations = 0;
+    ctx.truncated = false;
+    ctx.results.clear();
+    if (graph.liveCount > 0) {
+      this.#searching = true;
+      try {
+        const entry = graph.entryPoint;
+        const top = graph.maxLevel;
+        const start = top > 0 ? greedyDescent(graph, q, 0, entry, top, 1, ctx) : entry;
+        searchLayer(graph, ctx, q, 0, start, ef, 0, filter, deadline);
+      } finally {
+        this.#searching = false;
+      }
     }
-    const n = Math.min(k, this.#ctx.drainResults());
+    if (stats !== undefined) {
+      stats.distanceComputations = ctx.distanceComputations;
+      stats.truncated = ctx.truncated;
+    }
+    const n = Math.min(k, ctx.drainResults());
     const { slots, dists } = this.#ctx;
     const hits = new Array<SearchHit>(n);
     for (let i = 0; i < n; i++) {

@@ -19,6 +19,10 @@ export class SearchContext {
   readonly candidates = new MinHeap(256);
   readonly results = new MaxHeap(256);
   readonly visited: VisitedPool;
+  /** Distances computed since the caller last reset it (greedy descent and beams alike). */
+  distanceComputations = 0;
+  /** Set when a beam stopped at its deadline. */
+  truncated = false;
   /** The last drained result set, nearest first. */
   slots = new Uint32Array(256);
   dists = new Float64Array(256);
@@ -49,12 +53,14 @@ export function greedyDescent(
   entry: number,
   fromLayer: number,
   toLayer: number,
+  ctx?: SearchContext,
 ): number {
   const dist = graph.distance;
   const dim = graph.dim;
   const vecChunks = graph.vectors.chunks;
   let cur = entry;
   let curDist = dist(q, qOff, vecChunks[cur >>> CHUNK_SHIFT], (cur & CHUNK_MASK) * dim, dim);
+  let computed = 1;
   for (let layer = fromLayer; layer >= toLayer; layer--) {
     let changed = true;
     while (changed) {
@@ -62,6 +68,7 @@ export function greedyDescent(
       const links = graph.linksArray(cur, layer);
       const base = graph.linksBase(cur, layer);
       const count = links[base];
+      computed += count;
       for (let j = 1; j <= count; j++) {
         const n = links[base + j];
         const d = dist(q, qOff, vecChunks[n >>> CHUNK_SHIFT], (n & CHUNK_MASK) * dim, dim);
@@ -73,12 +80,14 @@ export function greedyDescent(
       }
     }
   }
+  if (ctx !== undefined) ctx.distanceComputations += computed;
   return cur;
 }
 
 /**
  * Beam search of width `ef` on `layer` from `entry` (Algorithm 2). Keeps in `ctx.results` the `ef`
- * nearest LIVE nodes accepted by `filter` (null accepts all); walks through every node.
+ * nearest LIVE nodes accepted by `filter` (null accepts all); walks through every node. Past `deadline`
+ * (a `performance.now()` time, checked every 32 expansions) it stops and sets `ctx.truncated`.
  */
 export function searchLayer(
   graph: HnswGraph,
@@ -89,6 +98,7 @@ export function searchLayer(
   ef: number,
   layer: number,
   filter: ((id: string) => boolean) | null,
+  deadline = Infinity,
 ): void {
   const dist = graph.distance;
   const dim = graph.dim;
@@ -110,9 +120,15 @@ export function searchLayer(
     results.push(entryDist, entry);
   }
   let bound = results.size > 0 ? entryDist : Infinity;
+  let computed = 1;
+  let expansions = 0;
   while (candidates.size > 0) {
     const cDist = candidates.topKey();
     if (cDist > bound && results.size >= ef) break;
+    if (deadline !== Infinity && (++expansions & 31) === 0 && performance.now() > deadline) {
+      ctx.truncated = true;
+      break;
+    }
     const c = candidates.topValue();
     candidates.pop();
     const links = graph.linksArray(c, layer);
@@ -122,6 +138,7 @@ export function searchLayer(
       const n = links[base + j];
       if (tags[n] === epoch) continue;
       tags[n] = epoch;
+      computed++;
       const d = dist(q, qOff, vecChunks[n >>> CHUNK_SHIFT], (n & CHUNK_MASK) * dim, dim);
       if (results.size < ef || d < bound) {
         candidates.push(d, n);
@@ -133,5 +150,6 @@ export function searchLayer(
       }
     }
   }
+  ctx.distanceComputations += computed;
   ctx.visited.release(visited);
 }

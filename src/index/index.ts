@@ -4,7 +4,7 @@
  * `HnswIndex.internals()`, which serialization and the graph checker use.
  */
 
-export type { IndexStats, Metric, SearchHit, SearchOptions, VectorIndex } from "./types.js";
+export type { IndexStats, Metric, SearchHit, SearchOptions, SearchStats, VectorIndex } from "./types.js";
 export { METRICS } from "./types.js";
 export { IndexError } from "./errors.js";
 export type { IndexErrorCode } from "./errors.js";

@@ -16,6 +16,21 @@ export interface SearchOptions {
   ef?: number;
   /** Only ids for which this returns true are returned (the graph is still walked through the others). */
   filter?: (id: string) => boolean;
+  /**
+   * A `performance.now()` time after which a graph engine stops refining and returns the best hits found
+   * so far (marked in `stats.truncated`). Engines that cannot stop early ignore it.
+   */
+  deadline?: number;
+  /** When given, the engine fills it in with what the query cost. */
+  stats?: SearchStats;
+}
+
+/** The cost of one query (Qdrant's and Vespa's search stats), for metrics and tuning `ef`. */
+export interface SearchStats {
+  /** Distances computed over all layers: the unit of search cost. */
+  distanceComputations: number;
+  /** True when the deadline stopped the search early. */
+  truncated: boolean;
 }
 
 /** One result of a query, nearest first in the returned array. */

@@ -72,6 +72,12 @@ describe("HnswIndex input validation", () => {
       (i) => i.search([1, 2, 3], 1, { filter: 3 as never }),
       "INVALID_PARAMETER",
     ],
+    ["a NaN deadline", (i) => i.search([1, 2, 3], 1, { deadline: NaN }), "INVALID_PARAMETER"],
+    [
+      "stats that are not an object",
+      (i) => i.search([1, 2, 3], 1, { stats: 5 as never }),
+      "INVALID_PARAMETER",
+    ],
   ])("rejects %s with the matching code", (_name, call, code) => {
     const index = small();
     expect(codeOf(() => call(index))).toBe(code);

@@ -115,3 +115,28 @@ describe("HnswIndex insert and search", () => {
     expect(upper / x.nodeCount).toBeLessThan(0.155);
   });
 });
+
+describe("HnswIndex search stats and deadlines", () => {
+  it("reports the distances a query computed, growing with ef", () => {
+    const { index } = build(gaussianClusters(2000, 16, 8, 9), { M: 8, efConstruction: 64 });
+    const q = gaussianClusters(1, 16, 8, 9, 99)[0];
+    const small = { distanceComputations: -1, truncated: true };
+    const large = { distanceComputations: -1, truncated: true };
+    index.search(q, 10, { ef: 10, stats: small });
+    index.search(q, 10, { ef: 400, stats: large });
+    expect(small.truncated).toBe(false);
+    expect(small.distanceComputations).toBeGreaterThan(10);
+    expect(large.distanceComputations).toBeGreaterThan(small.distanceComputations);
+    expect(large.distanceComputations).toBeLessThanOrEqual(2000 + 200);
+  });
+
+  it("stops at a deadline already past and still returns live hits, marked truncated", () => {
+    const { index } = build(gaussianClusters(2000, 16, 8, 10), { M: 8, efConstruction: 64 });
+    const stats = { distanceComputations: 0, truncated: false };
+    const hits = index.search(new Float32Array(16), 10, { ef: 2000, deadline: 0, stats });
+    expect(stats.truncated).toBe(true);
+    expect(stats.distanceComputations).toBeLessThan(2000);
+    expect(hits.length).toBeGreaterThan(0);
+    for (const h of hits) expect(index.has(h.id)).toBe(true);
+  });
+});
