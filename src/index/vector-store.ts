@@ -8,7 +8,9 @@
  *
  * Growth (see `planGrowth`): chunk 0 doubles until it holds CHUNK_NODES slots, so small indexes stay
  * small; beyond that whole chunks are appended, so tens of millions of vectors never need one giant
- * reallocation or copy.
+ * reallocation or copy. Cost measured on siftsmall (10K x 128, CPU time, 4 alternating runs each): with
+ * 4K-slot chunks (3 chunks) against one chunk, build 2,760/s against 2,760/s and ef-64 search 5,980 QPS
+ * against 5,920 QPS, i.e. no measurable cost: the chunk lookup is one array load per visited node.
  */
 
 /** log2 of the number of slots per full chunk (64K nodes: 32 MiB of vectors at dim 128). */
