@@ -18,6 +18,7 @@
  * stdout and `bench/results/stream.json`. Nothing here asserts a figure.
  */
 
+import { spawnSync } from "node:child_process";
 import { cpus, loadavg } from "node:os";
 import { resolve } from "node:path";
 import { Command, InvalidArgumentError } from "commander";
@@ -29,11 +30,17 @@ import { positiveInt } from "../lib/cli.js";
 import { writeJson } from "../lib/report.js";
 import { defaultRecipe, generateSynthetic } from "../lib/synthetic.js";
 import { runIngestPass } from "./stream-ingest.js";
-import { BENCH_COLLECTION, BENCH_HNSW, SearcherClient, startService } from "./stream-procs.js";
-import { ms, perSecond, probeDeltas, probeDeltaTable, resultsTable } from "./stream-report.js";
+import {
+  BENCH_COLLECTION,
+  BENCH_HNSW,
+  SearcherClient,
+  serviceFigures,
+  startService,
+} from "./stream-procs.js";
+import type { ServiceProcess } from "../../test/support/service-process.js";
+import { probeDeltas, probeDeltaTable, resultsTable, toRecord } from "./stream-report.js";
 import type { StreamRecord } from "./stream-report.js";
 import type { SearcherReport } from "./stream-searcher.js";
-import { histogramQuantile, parseHistogram, sampleValue, summarize } from "./stream-stats.js";
 
 type Rate = number | "full";
 
@@ -130,28 +137,6 @@ async function report(searcher: SearcherClient): Promise<SearcherReport> {
   return reply;
 }
 
-interface ServiceFigures {
-  freshnessP50Ms: number;
-  freshnessP99Ms: number;
-  /** `process_cpu_seconds_total` of the service process. */
-  cpuSeconds: number;
-  /** Time spent inside batch applies (`vecstream_batch_apply_seconds_sum`), yields between slices included. */
-  applySeconds: number;
-}
-
-/** What the service's own `/metrics` says; read once the run's upserts are all applied. */
-async function serviceFigures(url: string): Promise<ServiceFigures> {
-  const text = await (await fetch(`${url}/metrics`)).text();
-  const where = { collection: BENCH_COLLECTION };
-  const buckets = parseHistogram(text, "vecstream_freshness_seconds", where);
-  return {
-    freshnessP50Ms: histogramQuantile(buckets, 0.5) * 1000,
-    freshnessP99Ms: histogramQuantile(buckets, 0.99) * 1000,
-    cpuSeconds: sampleValue(text, "process_cpu_seconds_total"),
-    applySeconds: sampleValue(text, "vecstream_batch_apply_seconds_sum", where),
-  };
-}
-
 interface RunContext {
   options: BenchOptions;
   broker: DevBroker;
@@ -161,68 +146,52 @@ interface RunContext {
   engineRate: number | null;
 }
 
+/** The ingest phase then the idle phase against one running service. */
+async function measure(ctx: RunContext, service: ServiceProcess, rate: Rate, topic: string) {
+  const { options: o, broker, searcher } = ctx;
+  const target = { url: service.url, collection: BENCH_COLLECTION, k: 10, qps: o.searchQps };
+  await searcher.request({ type: "target", ...target, queries: ctx.queries });
+  const before = await serviceFigures(service.url);
+  await searcher.request({ type: "phase", name: "ingest" });
+  const pass = await runIngestPass({
+    brokers: broker.bootstrap,
+    topic,
+    vectors: ctx.vectors,
+    dim: DIM,
+    rate: rate === "full" ? undefined : rate,
+    batchSize: o.batchSize,
+    serviceUrl: service.url,
+    collection: BENCH_COLLECTION,
+    pollMs: o.pollMs,
+    stallTimeoutMs: 120_000,
+    onProgress: (line) => say(`  ${line}`),
+  });
+  const ingest = await report(searcher);
+  const after = await serviceFigures(service.url);
+  await searcher.request({ type: "phase", name: "idle" });
+  await new Promise((r) => setTimeout(r, o.idleSeconds * 1000));
+  const idle = await report(searcher);
+  return { pass, ingest, idle, before, after };
+}
+
 async function runOnce(ctx: RunContext, rate: Rate, probes: boolean, index: number): Promise<StreamRecord> {
   const { options: o, broker, searcher } = ctx;
   const topic = `bench-stream-${index}`;
   await broker.createTopic(topic, o.partitions);
   await broker.createTopic(`${topic}.dlq`, 1);
   const loadStart = load1m();
-  const service = await startService({
-    brokers: broker.bootstrap,
-    topic,
-    dim: DIM,
-    probeIntervalMs: probes ? o.probeIntervalMs : undefined,
-  });
+  const probeIntervalMs = probes ? o.probeIntervalMs : undefined;
+  const service = await startService({ brokers: broker.bootstrap, topic, dim: DIM, probeIntervalMs });
   try {
-    const target = { url: service.url, collection: BENCH_COLLECTION, k: 10, qps: o.searchQps };
-    await searcher.request({ type: "target", ...target, queries: ctx.queries });
-    const before = await serviceFigures(service.url);
-    await searcher.request({ type: "phase", name: "ingest" });
-    const pass = await runIngestPass({
-      brokers: broker.bootstrap,
-      topic,
-      vectors: ctx.vectors,
-      dim: DIM,
-      rate: rate === "full" ? undefined : rate,
-      batchSize: o.batchSize,
-      serviceUrl: service.url,
-      collection: BENCH_COLLECTION,
-      pollMs: o.pollMs,
-      stallTimeoutMs: 120_000,
-      onProgress: (line) => say(`  ${line}`),
+    const measured = await measure(ctx, service, rate, topic);
+    return toRecord({
+      rate,
+      probes,
+      ...measured,
+      freshnessSource: FRESHNESS_SOURCE,
+      engineRate: ctx.engineRate,
+      load1m: [loadStart, load1m()],
     });
-    const ingest = await report(searcher);
-    const after = await serviceFigures(service.url);
-    await searcher.request({ type: "phase", name: "idle" });
-    await new Promise((r) => setTimeout(r, o.idleSeconds * 1000));
-    const idle = await report(searcher);
-    await searcher.request({ type: "pause" });
-    const freshness = summarize(pass.freshnessMs);
-    return {
-      rate_target: rate,
-      quality_probes: probes,
-      n: pass.sent,
-      throughput_upserts_per_s: perSecond(pass.throughputPerSecond),
-      freshness_p50_ms: ms(freshness.p50),
-      freshness_p99_ms: ms(freshness.p99),
-      freshness_source: FRESHNESS_SOURCE,
-      service_freshness_p50_ms: ms(after.freshnessP50Ms),
-      service_freshness_p99_ms: ms(after.freshnessP99Ms),
-      service_cpu_seconds_ingest: ms(after.cpuSeconds - before.cpuSeconds),
-      service_apply_seconds: ms(after.applySeconds),
-      search_p50_ms_idle: ms(idle.p50),
-      search_p99_ms_idle: ms(idle.p99),
-      search_p50_ms_ingest: ms(ingest.p50),
-      search_p99_ms_ingest: ms(ingest.p99),
-      searches_idle: idle.count,
-      searches_ingest: ingest.count,
-      search_errors: idle.errors + ingest.errors,
-      engine_inserts_per_s: ctx.engineRate === null ? null : perSecond(ctx.engineRate),
-      ingest_seconds: Math.round(pass.seconds * 10) / 10,
-      produce_seconds: Math.round(pass.produceSeconds * 10) / 10,
-      loadavg_1m_start: Math.round(loadStart * 100) / 100,
-      loadavg_1m_end: Math.round(load1m() * 100) / 100,
-    };
   } finally {
     await searcher.request({ type: "pause" }).catch(() => undefined);
     await service.close();
@@ -240,13 +209,65 @@ function plan(o: BenchOptions): { rate: Rate; probes: boolean }[] {
   return runs;
 }
 
+/** The commit measured and the source files changed on top of it (the checkout is shared and live). */
+function codeVersion(): { commit: string; dirty: string[] } {
+  const git = (args: string[]) => spawnSync("git", args, { encoding: "utf8" }).stdout?.trim() ?? "";
+  const dirty = git(["status", "--porcelain", "--", "src", "config"]).split("\n").filter(Boolean);
+  return { commit: git(["rev-parse", "--short", "HEAD"]), dirty: dirty.map((line) => line.slice(3)) };
+}
+
+const loads = (l: number[]) => l.map((x) => x.toFixed(2)).join(" ");
+
+/** Every planned run against one broker and one search process, which are stopped whatever happens. */
+async function runAll(
+  o: BenchOptions,
+  ctx: Omit<RunContext, "broker" | "searcher">,
+): Promise<StreamRecord[]> {
+  const broker = await startDevBroker();
+  const searcher = SearcherClient.start();
+  const records: StreamRecord[] = [];
+  try {
+    for (const [i, run] of plan(o).entries()) {
+      const rate = run.rate === "full" ? "full speed" : `${run.rate}/s`;
+      say(`run ${i + 1}: ${rate}, quality probes ${run.probes ? "on" : "off"}`);
+      const r = await runOnce({ ...ctx, broker, searcher }, run.rate, run.probes, i);
+      records.push(r);
+      say(
+        `  ${r.throughput_upserts_per_s} upserts/s applied in ${r.ingest_seconds} s; ` +
+          `search p99 under ingest ${r.search_p99_ms_ingest} ms, idle ${r.search_p99_ms_idle} ms`,
+      );
+    }
+  } finally {
+    await searcher.stop();
+    await broker.stop();
+  }
+  return records;
+}
+
+function printReport(o: BenchOptions, records: StreamRecord[], loadStart: number[], loadEnd: number[]): void {
+  const deltas = probeDeltas(records);
+  say();
+  say(resultsTable(records));
+  if (deltas.length > 0) {
+    say();
+    say(`Quality prober (recall + LID probes every ${o.probeIntervalMs} ms) on vs off, search p99 (ms):`);
+    say(probeDeltaTable(deltas));
+  }
+  say();
+  say(`fresh: ${FRESHNESS_SOURCE}.`);
+  say("svc fresh: the service's vecstream_freshness_seconds histogram, per message, bucket interpolation.");
+  say("sent/s: the producer's achieved rate; svc CPU: service CPU time / ingest wall time (100% = 1 core).");
+  say(`idle/ingest: client-side HTTP search round trip (ms) from a second process, ${o.searchQps}/s, k=10.`);
+  say(
+    `Load average (1m 5m 15m): ${loads(loadStart)} at start, ${loads(loadEnd)} at end; ${cpus().length} cores.`,
+  );
+}
+
 async function main(): Promise<void> {
   const o = parseOptions(process.argv);
   const startedAt = new Date();
   const loadStart = loadavg();
-  say(
-    `bench:stream: ${o.n} upserts of ${DIM}-d per run, load average ${loadStart.map((l) => l.toFixed(2)).join(" ")}`,
-  );
+  say(`bench:stream: ${o.n} upserts of ${DIM}-d per run; load average ${loads(loadStart)}`);
   const { base, queries } = generateSynthetic(defaultRecipe(o.n, 1000));
   const queryRows = Array.from({ length: queries.length / DIM }, (_, q) =>
     Array.from(queries.subarray(q * DIM, (q + 1) * DIM)),
@@ -254,45 +275,11 @@ async function main(): Promise<void> {
   let engineRate: number | null = null;
   if (o.engine) {
     engineRate = engineInsertRate(base, o.n);
-    say(`engine alone (in-process HnswIndex, M=16 efC=200): ${Math.round(engineRate)} inserts/s`);
+    say(`engine alone (in-process HnswIndex, same parameters): ${Math.round(engineRate)} inserts/s`);
   }
-  const broker = await startDevBroker();
-  const searcher = SearcherClient.start();
-  const records: StreamRecord[] = [];
-  try {
-    const ctx: RunContext = { options: o, broker, searcher, vectors: base, queries: queryRows, engineRate };
-    for (const [i, run] of plan(o).entries()) {
-      const label = `${run.rate === "full" ? "full speed" : `${run.rate}/s`}, quality probes ${run.probes ? "on" : "off"}`;
-      say(`run ${i + 1}: ${label}`);
-      records.push(await runOnce(ctx, run.rate, run.probes, i));
-      const r = records[records.length - 1];
-      say(
-        `  ${r.throughput_upserts_per_s} upserts/s applied in ${r.ingest_seconds} s; search p99 ingest ${r.search_p99_ms_ingest} ms, idle ${r.search_p99_ms_idle} ms`,
-      );
-    }
-  } finally {
-    await searcher.stop();
-    await broker.stop();
-  }
-  const deltas = probeDeltas(records);
+  const records = await runAll(o, { options: o, vectors: base, queries: queryRows, engineRate });
   const loadEnd = loadavg();
-  say();
-  say(resultsTable(records));
-  if (deltas.length > 0) {
-    say();
-    say("Quality prober (recall + LID probes) on vs off, search p99 (ms):");
-    say(probeDeltaTable(deltas));
-  }
-  say();
-  say(
-    `Freshness: "fresh" = ${FRESHNESS_SOURCE}; "svc fresh" = the service's vecstream_freshness_seconds histogram (per message, bucket interpolation).`,
-  );
-  say(
-    `Search latency: client-side HTTP round trip from a second process, one at a time at ${o.searchQps}/s, k=10, ef=64.`,
-  );
-  say(
-    `Load average (1m, 5m, 15m): ${loadStart.map((l) => l.toFixed(2)).join(" ")} at start, ${loadEnd.map((l) => l.toFixed(2)).join(" ")} at end; ${cpus().length} cores, shared.`,
-  );
+  printReport(o, records, loadStart, loadEnd);
   writeJson(o.out, {
     environment: {
       node: process.version,
@@ -300,15 +287,16 @@ async function main(): Promise<void> {
       loadavg_start: loadStart,
       loadavg_end: loadEnd,
       date: startedAt.toISOString(),
+      code: codeVersion(),
     },
     params: {
       ...o,
       dim: DIM,
       hnsw: BENCH_HNSW,
-      dataset: "synthetic Gaussian mixture (bench/lib/synthetic.ts, seed 42)",
+      dataset: "synthetic Gaussian mixture (bench/lib/synthetic.ts)",
     },
     records,
-    probe_deltas: deltas,
+    probe_deltas: probeDeltas(records),
   });
   say(`wrote ${o.out}`);
 }

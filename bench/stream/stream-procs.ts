@@ -9,6 +9,8 @@
  * - `startService` runs it with `ServiceProcess` (`node --import tsx src/main.ts`, temp dir, port 0)
  *   and resolves once `/readyz` answers 200. The caller ends it with `close()` (SIGKILL, temp dir
  *   removed): the data dir is thrown away, so a graceful shutdown's snapshot would only cost time.
+ * - `serviceFigures(url)` reads the service's own `/metrics`: freshness quantiles from its histogram,
+ *   its process CPU seconds and the time spent in batch applies.
  * - `SearcherClient.start()` forks `stream-searcher.ts` with an IPC channel; `request` sends one
  *   message and resolves with its reply (replies come in order, so a FIFO pairs them). `stop()` asks
  *   the searcher to exit and waits for it; a searcher still alive when this process exits is killed.
@@ -19,6 +21,7 @@ import type { ChildProcess } from "node:child_process";
 import { fileURLToPath } from "node:url";
 import { ServiceProcess } from "../../test/support/service-process.js";
 import type { SearcherReply, SearcherRequest } from "./stream-searcher.js";
+import { histogramQuantile, parseHistogram, sampleValue } from "./stream-stats.js";
 
 /** An interval that never fires during a benchmark (and stays below setInterval's 2^31-1 ms limit). */
 const NEVER_MS = 86_400_000;
@@ -73,6 +76,28 @@ export async function startService(o: RunServiceOptions): Promise<ServiceProcess
     await service.close();
     throw err;
   }
+}
+
+export interface ServiceFigures {
+  freshnessP50Ms: number;
+  freshnessP99Ms: number;
+  /** `process_cpu_seconds_total` of the service process. */
+  cpuSeconds: number;
+  /** Time spent inside batch applies (`vecstream_batch_apply_seconds_sum`), yields between slices included. */
+  applySeconds: number;
+}
+
+/** What the service's own `/metrics` says; read once the run's upserts are all applied. */
+export async function serviceFigures(url: string): Promise<ServiceFigures> {
+  const text = await (await fetch(`${url}/metrics`)).text();
+  const where = { collection: BENCH_COLLECTION };
+  const buckets = parseHistogram(text, "vecstream_freshness_seconds", where);
+  return {
+    freshnessP50Ms: histogramQuantile(buckets, 0.5) * 1000,
+    freshnessP99Ms: histogramQuantile(buckets, 0.99) * 1000,
+    cpuSeconds: sampleValue(text, "process_cpu_seconds_total"),
+    applySeconds: sampleValue(text, "vecstream_batch_apply_seconds_sum", where),
+  };
 }
 
 const SEARCHER = fileURLToPath(new URL("./stream-searcher.ts", import.meta.url));

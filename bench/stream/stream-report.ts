@@ -8,6 +8,10 @@
  */
 
 import { fixed, markdownTable } from "../lib/report.js";
+import type { IngestPassResult } from "./stream-ingest.js";
+import type { ServiceFigures } from "./stream-procs.js";
+import type { SearcherReport } from "./stream-searcher.js";
+import { summarize } from "./stream-stats.js";
 
 export interface StreamRecord {
   rate_target: number | "full";
@@ -46,6 +50,53 @@ export const ms = (value: number): number | null =>
 /** Rates to whole units, null for NaN. */
 export const perSecond = (value: number): number | null =>
   Number.isFinite(value) ? Math.round(value) : null;
+
+/** What one run measured, before rounding. */
+export interface RunMeasurements {
+  rate: number | "full";
+  probes: boolean;
+  pass: IngestPassResult;
+  ingest: SearcherReport;
+  idle: SearcherReport;
+  /** The service's figures when ready (before the first send) and once everything was visible. */
+  before: ServiceFigures;
+  after: ServiceFigures;
+  freshnessSource: string;
+  engineRate: number | null;
+  /** 1-minute load average at the run's start and end. */
+  load1m: [number, number];
+}
+
+const round = (value: number, digits: number) => Math.round(value * 10 ** digits) / 10 ** digits;
+
+export function toRecord(m: RunMeasurements): StreamRecord {
+  const freshness = summarize(m.pass.freshnessMs);
+  return {
+    rate_target: m.rate,
+    quality_probes: m.probes,
+    n: m.pass.sent,
+    throughput_upserts_per_s: perSecond(m.pass.throughputPerSecond),
+    freshness_p50_ms: ms(freshness.p50),
+    freshness_p99_ms: ms(freshness.p99),
+    freshness_source: m.freshnessSource,
+    service_freshness_p50_ms: ms(m.after.freshnessP50Ms),
+    service_freshness_p99_ms: ms(m.after.freshnessP99Ms),
+    service_cpu_seconds_ingest: ms(m.after.cpuSeconds - m.before.cpuSeconds),
+    service_apply_seconds: ms(m.after.applySeconds),
+    search_p50_ms_idle: ms(m.idle.p50),
+    search_p99_ms_idle: ms(m.idle.p99),
+    search_p50_ms_ingest: ms(m.ingest.p50),
+    search_p99_ms_ingest: ms(m.ingest.p99),
+    searches_idle: m.idle.count,
+    searches_ingest: m.ingest.count,
+    search_errors: m.idle.errors + m.ingest.errors,
+    engine_inserts_per_s: m.engineRate === null ? null : perSecond(m.engineRate),
+    ingest_seconds: round(m.pass.seconds, 1),
+    produce_seconds: round(m.pass.produceSeconds, 1),
+    loadavg_1m_start: round(m.load1m[0], 2),
+    loadavg_1m_end: round(m.load1m[1], 2),
+  };
+}
 
 const rateLabel = (r: StreamRecord) => (r.rate_target === "full" ? "full" : `${r.rate_target}/s`);
 
