@@ -21,7 +21,8 @@
  */
 
 import { CHUNK_MASK, CHUNK_NODES, CHUNK_SHIFT, VectorStore, planGrowth } from "./vector-store.js";
-import type { DistanceKernel } from "./distance.js";
+import type { DistanceKernel, PairKernel } from "./distance.js";
+import { pairKernelFor } from "./distance.js";
 
 export const LIVE = 0;
 export const TOMBSTONE = 1;
@@ -54,6 +55,8 @@ export class HnswGraph {
   readonly stride0: number;
   readonly strideUp: number;
   readonly distance: DistanceKernel;
+  /** Two distances from one query at once (`searchLayer`'s inner loop); always agrees with `distance`. */
+  readonly distancePair: PairKernel;
   vectors: VectorStore;
   links0: Uint32Array[];
   upper: (Uint32Array | undefined)[];
@@ -77,6 +80,7 @@ export class HnswGraph {
     this.stride0 = 1 + this.maxLinks0;
     this.strideUp = 1 + M;
     this.distance = distance;
+    this.distancePair = pairKernelFor(distance);
     this.vectors = new VectorStore(dim, initialCapacity);
     const capacity = this.vectors.capacity;
     const first = this.vectors.chunks[0].length / dim;

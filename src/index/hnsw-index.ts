@@ -85,7 +85,7 @@ export class HnswIndex implements VectorIndex {
     const { dim, metric, M, seed, initialCapacity } = this.params;
     this.#graph = restoredGraph ?? new HnswGraph(dim, M, kernelFor(metric), initialCapacity);
     restoredGraph = undefined;
-    this.#ctx = new SearchContext(this.#graph.capacity);
+    this.#ctx = new SearchContext(this.#graph.capacity, this.#graph.maxLinks0);
     this.#rng = new SeededRandom(seed);
     this.#mL = levelMultiplier(M);
     this.#vectorBuf = new Float32Array(dim);

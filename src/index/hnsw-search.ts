@@ -23,12 +23,24 @@ export class SearchContext {
   distanceComputations = 0;
   /** Set when a beam stopped at its deadline. */
   truncated = false;
+  /** Unvisited neighbours of the node being expanded, and their distances (at most Mmax0). */
+  fresh: Uint32Array;
+  freshDists: Float64Array;
   /** The last drained result set, nearest first. */
   slots = new Uint32Array(256);
   dists = new Float64Array(256);
 
-  constructor(capacity: number) {
+  constructor(capacity: number, maxLinks = 64) {
     this.visited = new VisitedPool(capacity);
+    this.fresh = new Uint32Array(maxLinks);
+    this.freshDists = new Float64Array(maxLinks);
+  }
+
+  /** Makes room for the neighbours of one node of `graph` (its Mmax0). */
+  fitTo(graph: HnswGraph): void {
+    if (this.fresh.length >= graph.maxLinks0) return;
+    this.fresh = new Uint32Array(graph.maxLinks0);
+    this.freshDists = new Float64Array(graph.maxLinks0);
   }
 
   /** Empties `results` into `slots`/`dists` in ascending distance order; returns the count. */
@@ -101,10 +113,14 @@ export function searchLayer(
   deadline = Infinity,
 ): void {
   const dist = graph.distance;
+  const pair = graph.distancePair;
   const dim = graph.dim;
   const vecChunks = graph.vectors.chunks;
   const flags = graph.flags;
   const slotIds = graph.slotIds;
+  ctx.fitTo(graph);
+  const fresh = ctx.fresh;
+  const freshDists = ctx.freshDists;
   const candidates = ctx.candidates;
   const results = ctx.results;
   candidates.clear();
@@ -134,12 +150,36 @@ export function searchLayer(
     const links = graph.linksArray(c, layer);
     const base = graph.linksBase(c, layer);
     const count = links[base];
+    // Gather the unvisited neighbours, then compute their distances two at a time.
+    let m = 0;
     for (let j = 1; j <= count; j++) {
       const n = links[base + j];
       if (tags[n] === epoch) continue;
       tags[n] = epoch;
-      computed++;
-      const d = dist(q, qOff, vecChunks[n >>> CHUNK_SHIFT], (n & CHUNK_MASK) * dim, dim);
+      fresh[m++] = n;
+    }
+    computed += m;
+    let j = 0;
+    for (; j + 1 < m; j += 2) {
+      const n1 = fresh[j];
+      const n2 = fresh[j + 1];
+      pair(
+        q,
+        qOff,
+        vecChunks[n1 >>> CHUNK_SHIFT],
+        (n1 & CHUNK_MASK) * dim,
+        vecChunks[n2 >>> CHUNK_SHIFT],
+        (n2 & CHUNK_MASK) * dim,
+        dim,
+        freshDists,
+        j,
+      );
+    }
+    if (j < m)
+      freshDists[j] = dist(q, qOff, vecChunks[fresh[j] >>> CHUNK_SHIFT], (fresh[j] & CHUNK_MASK) * dim, dim);
+    for (j = 0; j < m; j++) {
+      const n = fresh[j];
+      const d = freshDists[j];
       if (results.size < ef || d < bound) {
         candidates.push(d, n);
         if (flags[n] === LIVE && (filter === null || filter(slotIds[n] as string))) {

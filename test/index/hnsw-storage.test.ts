@@ -1,7 +1,8 @@
 import { describe, expect, it } from "vitest";
-import { l2Squared } from "../../src/index/distance.js";
+import { kernelFor, l2Squared, pairKernelFor } from "../../src/index/distance.js";
 import { FREE, HnswGraph, LIVE, TOMBSTONE } from "../../src/index/hnsw-graph.js";
 import { HnswIndex } from "../../src/index/hnsw-index.js";
+import { SeededRandom } from "../../src/index/random.js";
 import { CHUNK_NODES, VectorStore, planGrowth } from "../../src/index/vector-store.js";
 
 describe("chunked HNSW storage", () => {
@@ -59,5 +60,45 @@ describe("chunked HNSW storage", () => {
         Array.from({ length: 16 }, (_, j) => i * j),
       );
     expect(index.stats().memoryBytes).toBeGreaterThan(empty + 100 * 16 * 4);
+  });
+});
+
+describe("pair distance kernels", () => {
+  it.each(["l2", "cosine", "dot"] as const)(
+    "agree bit for bit with the %s kernel, at every dimension remainder",
+    (metric) => {
+      const single = kernelFor(metric);
+      const pair = pairKernelFor(single);
+      const rng = new SeededRandom(3);
+      for (const dim of [1, 2, 3, 4, 5, 7, 8, 25, 128]) {
+        const slab = Float32Array.from({ length: 3 * dim + 2 }, () => rng.nextGaussian());
+        const out = new Float64Array(3);
+        pair(slab, 1, slab, dim + 1, slab, 2 * dim + 2, dim, out, 1);
+        expect(out[1]).toBe(single(slab, 1, slab, dim + 1, dim));
+        expect(out[2]).toBe(single(slab, 1, slab, 2 * dim + 2, dim));
+      }
+    },
+  );
+
+  it("falls back to two calls of an unknown kernel, so an adaptor still sees every distance", () => {
+    let calls = 0;
+    const counting = (a: Float32Array, aOff: number, b: Float32Array, bOff: number, dim: number) => {
+      calls++;
+      return l2Squared(a, aOff, b, bOff, dim);
+    };
+    const out = new Float64Array(2);
+    pairKernelFor(counting)(
+      Float32Array.of(0, 0),
+      0,
+      Float32Array.of(3, 4),
+      0,
+      Float32Array.of(1, 0),
+      0,
+      2,
+      out,
+      0,
+    );
+    expect(Array.from(out)).toEqual([25, 1]);
+    expect(calls).toBe(2);
   });
 });
