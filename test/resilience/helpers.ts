@@ -5,7 +5,7 @@
  */
 
 import { Kafka, Partitioners, logLevel } from "kafkajs";
-import type { Producer } from "kafkajs";
+import type { Message, Producer } from "kafkajs";
 import type { DevBroker } from "../support/dev-broker.js";
 import { toMessage } from "../support/seeded-log.js";
 import type { ExpectedState, LogEntry } from "../support/seeded-log.js";
@@ -77,6 +77,20 @@ export async function sendEntries(
     if (pauseMs > 0) await new Promise((r) => setTimeout(r, pauseMs));
   }
   return last;
+}
+
+/** Sends raw messages to partition 0 of `topic` in one request; returns the offset of the last one. */
+export async function sendMessages(
+  producer: Producer,
+  topic: string,
+  messages: readonly Message[],
+): Promise<number> {
+  const [result] = await producer.send({
+    topic,
+    acks: -1,
+    messages: messages.map((m) => ({ ...m, partition: 0 })),
+  });
+  return Number(result.baseOffset) + messages.length - 1;
 }
 
 export interface Hit {
