@@ -1,7 +1,7 @@
 /**
  * `startIngest`: the one entry point the service calls to feed its collections from Kafka.
  *
- *   KafkaSource (consumer group over every collection topic) ─► per topic: CollectionWriter
+ *   per collection: KafkaSource (its own consumer group, `<groupId>.<name>`) ─► CollectionWriter
  *   (decode → buffer → one writer applying in order → dead-letter) ─► offsets resolved and committed
  *
  * Contract:
@@ -114,7 +114,7 @@ class IngestRun {
   readonly #routes = new Map<string, Route>();
   readonly #caughtUp = deferred();
   readonly #done = deferred();
-  #source: KafkaSource | undefined;
+  readonly #sources: KafkaSource[] = [];
   #started: Promise<void>;
   #stopping: Promise<void> | undefined;
 
@@ -161,18 +161,30 @@ class IngestRun {
       this.#addRoute(collection, await fetchBounds(this.#admin, collection.topic), deadLetters);
     }
     if (this.#stopping) return;
-    this.#source = new KafkaSource({
+    for (const route of this.#routes.values()) this.#sources.push(this.#createSource(route));
+    await Promise.all(this.#sources.map((source) => source.start()));
+  }
+
+  /**
+   * One consumer (and group) per collection: kafkajs fetches from a broker again only once every
+   * batch of the previous fetch is handled, so a shared consumer would tie every collection to the
+   * pace of the slowest. The group is `<groupId>.<collection name>`.
+   */
+  #createSource(route: Route): KafkaSource {
+    const source = new KafkaSource({
       kafka: this.#kafka,
-      groupId: this.#o.kafka.groupId,
-      topics: [...this.#routes.keys()],
+      groupId: `${this.#o.kafka.groupId}.${route.collection.name}`,
+      topics: [route.collection.topic],
       startOffset: (topic, partition) => this.#startOffset(topic, partition),
       onAssigned: (assignment) => this.#onAssigned(assignment),
       onCrash: (err) => this.#fail(err),
-      logger: this.#log,
+      logger: this.#log.child({ collection: route.collection.name }),
+      // Every partition of the topic at once (capped): batches of one fetch are then handled together.
+      partitionsConsumedConcurrently: Math.max(1, Math.min(MAX_PARTITIONS_IN_FLIGHT, route.bounds.size)),
       ...this.#o.consumer,
     });
-    this.#source.batches.subscribe((sb) => this.#onBatch(sb));
-    await this.#source.start();
+    source.batches.subscribe((sb) => this.#onBatch(sb));
+    return source;
   }
 
   #addRoute(
@@ -272,12 +284,15 @@ class IngestRun {
 
   /** Consumer first (it waits for the batches in hand), then the writers drain, then the clients. */
   async #shutdown(): Promise<void> {
-    await this.#source?.stop();
+    await Promise.allSettled(this.#sources.map((source) => source.stop()));
     await Promise.allSettled([...this.#routes.values()].map((r) => r.writer.complete()));
     await Promise.allSettled([this.#producer.disconnect(), this.#admin.disconnect()]);
     this.#log.info("ingest stopped");
   }
 }
+
+/** Cap on batches handled at once; beyond it more concurrency only adds memory in flight. */
+const MAX_PARTITIONS_IN_FLIGHT = 32;
 
 function dlqTopicOf(c: IngestCollection): string {
   return c.dlqTopic ?? `${c.topic}.dlq`;

@@ -43,7 +43,7 @@ export interface KafkaSourceOptions {
   logger: Logger;
   /** kafkajs consumer tuning (session timeout, fetch sizes...); `groupId` comes from above. */
   consumerConfig?: Omit<ConsumerConfig, "groupId">;
-  /** Partitions processed at once (kafkajs default 1). More lets one writer batch across partitions. */
+  /** Partitions processed at once (kafkajs default 1; ingest passes all of them, capped at 32). */
   partitionsConsumedConcurrently?: number;
   /** How often to heartbeat while a batch is being applied (ms). */
   heartbeatIntervalMs?: number;

@@ -336,6 +336,29 @@ describe.skipIf(!available)("startIngest against the dev broker", () => {
     expectNoGapsNoDuplicates(sink, await highWatermarks(b));
   });
 
+  it("keeps feeding one collection while another is stuck in an apply", async () => {
+    const other = "vecstream.other";
+    const b = await startDevBroker({
+      topics: [TOPIC, DLQ, other, `${other}.dlq`].map((name) => ({ name, partitions: 1 })),
+    });
+    cleanups.push(() => b.stop());
+    const p = await producer(b);
+    await p.send({ topic: TOPIC, messages: [encodeUpsert("stuck", vec(1))] });
+    let release!: () => void;
+    const stuck = new MemorySink({ name: "stuck", topic: TOPIC, gate: new Promise((r) => (release = r)) });
+    const flowing = new MemorySink({ name: "flowing", topic: other });
+    const run = ingest(b, stuck, new RecordingObserver(), { collections: [stuck, flowing] });
+    cleanups.push(async () => release()); // runs before run.stop(), so a failing test cannot hang
+    await waitFor("the stuck collection to start its apply", () => stuck.applyCalls > 0);
+    // Written only now: it must be fetched while the other collection's batch is still in hand.
+    await p.send({ topic: other, messages: [encodeUpsert("flows", vec(2))] });
+    await waitFor("the other collection's upsert", () => flowing.points.has("flows"));
+    expect(stuck.points.size).toBe(0);
+    release();
+    await run.caughtUp;
+    expect(stuck.points.has("stuck")).toBe(true);
+  });
+
   it("resolves caughtUp at once when the topic is empty", async () => {
     const b = await broker();
     const run = ingest(b, new MemorySink({ topic: TOPIC }), new RecordingObserver());

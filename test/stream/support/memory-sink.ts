@@ -18,6 +18,8 @@ export interface MemorySinkOptions {
   dlqTopic?: string;
   /** Time each apply() takes (a slow collection, for backpressure). */
   applyDelayMs?: number;
+  /** Every apply() waits for this first (a collection stuck until the test releases it). */
+  gate?: Promise<void>;
   /** An error to throw for an op (a refusal), or undefined to apply it. */
   refuse?: (op: MutationOp) => Error | undefined;
 }
@@ -51,6 +53,7 @@ export class MemorySink implements CollectionSink {
 
   async apply(ops: readonly MutationOp[]): Promise<void> {
     this.applyCalls++;
+    await this.#o.gate;
     if (this.#o.applyDelayMs) await new Promise((r) => setTimeout(r, this.#o.applyDelayMs));
     for (const op of ops) {
       const refusal = this.#o.refuse?.(op);
