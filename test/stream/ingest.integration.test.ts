@@ -251,6 +251,9 @@ describe.skipIf(!available)("startIngest against the dev broker", () => {
     expect(paused.length).toBeGreaterThanOrEqual(2);
     expect(paused.filter((v, i) => v === (i % 2 === 0))).toEqual(paused); // true, false, true, false...
     expect(paused[paused.length - 1]).toBe(false);
+    const lags = observer.named("lag").map((e) => e[3] as number);
+    expect(Math.max(...lags)).toBeGreaterThan(0); // behind at start...
+    expect([...run.lag().get("demo")!.values()]).toEqual([0, 0]); // ...and level with the log at the end
     expect(sink.points.size).toBe(200);
     expectNoGapsNoDuplicates(sink, await highWatermarks(b));
   });
