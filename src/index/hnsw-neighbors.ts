@@ -84,6 +84,32 @@ export function selectNeighborsHeuristic(
   return count;
 }
 
+/** `dists[i] = d(v, slots[i])` for `i < n`, where `v` is at `vOff` in `vVec`; two at a time. */
+export function distancesFrom(
+  graph: HnswGraph,
+  vVec: Float32Array,
+  vOff: number,
+  slots: Uint32Array,
+  n: number,
+  dists: Float64Array,
+): void {
+  const pair = graph.distancePair;
+  const dim = graph.dim;
+  const vecChunks = graph.vectors.chunks;
+  let i = 0;
+  for (; i + 1 < n; i += 2) {
+    const a = slots[i];
+    const b = slots[i + 1];
+    const aVec = vecChunks[a >>> CHUNK_SHIFT];
+    const bVec = vecChunks[b >>> CHUNK_SHIFT];
+    pair(vVec, vOff, aVec, (a & CHUNK_MASK) * dim, bVec, (b & CHUNK_MASK) * dim, dim, dists, i);
+  }
+  if (i < n) {
+    const a = slots[i];
+    dists[i] = graph.distance(vVec, vOff, vecChunks[a >>> CHUNK_SHIFT], (a & CHUNK_MASK) * dim, dim);
+  }
+}
+
 /** Sorts `slots[0..n)` by `dists` ascending (insertion sort: lists are a few dozen entries). */
 export function sortByDistance(slots: Uint32Array, dists: Float64Array, n: number): void {
   for (let i = 1; i < n; i++) {
@@ -125,16 +151,9 @@ export function shrinkIfNeeded(
   }
   scratch.ensure(count + 1);
   const { slots, dists } = scratch;
-  const dist = graph.distance;
-  const dim = graph.dim;
-  const vecChunks = graph.vectors.chunks;
-  const nVec = vecChunks[node >>> CHUNK_SHIFT];
-  const nOff = (node & CHUNK_MASK) * dim;
-  for (let j = 0; j <= count; j++) {
-    const s = j < count ? links[base + 1 + j] : added;
-    slots[j] = s;
-    dists[j] = dist(nVec, nOff, vecChunks[s >>> CHUNK_SHIFT], (s & CHUNK_MASK) * dim, dim);
-  }
+  for (let j = 0; j < count; j++) slots[j] = links[base + 1 + j];
+  slots[count] = added;
+  distancesFrom(graph, graph.vectors.chunk(node), graph.vectors.offset(node), slots, count + 1, dists);
   sortByDistance(slots, dists, count + 1);
   const chosen = scratch.chosen;
   const kept = selectNeighborsHeuristic(

@@ -30,10 +30,9 @@
 import type { HnswGraph } from "./hnsw-graph.js";
 import { LIVE, TOMBSTONE } from "./hnsw-graph.js";
 import type { NeighborScratch } from "./hnsw-neighbors.js";
-import { selectNeighborsHeuristic, shrinkIfNeeded, sortByDistance } from "./hnsw-neighbors.js";
+import { distancesFrom, selectNeighborsHeuristic, shrinkIfNeeded, sortByDistance } from "./hnsw-neighbors.js";
 import type { SearchContext } from "./hnsw-search.js";
 import { searchLayer } from "./hnsw-search.js";
-import { CHUNK_MASK, CHUNK_SHIFT } from "./vector-store.js";
 
 /**
  * Candidates gathered for one list during repair, as a multiple of the list's capacity, in walk order
@@ -124,15 +123,7 @@ function repairList(
   const maxM = graph.maxLinks(layer);
   const n = gatherRepairCandidates(graph, ctx, scratch, slot, layer, REPAIR_CANDIDATES_FACTOR * maxM);
   const { slots, dists } = scratch;
-  const dist = graph.distance;
-  const dim = graph.dim;
-  const vecChunks = graph.vectors.chunks;
-  const sVec = vecChunks[slot >>> CHUNK_SHIFT];
-  const sOff = (slot & CHUNK_MASK) * dim;
-  for (let i = 0; i < n; i++) {
-    const c = slots[i];
-    dists[i] = dist(sVec, sOff, vecChunks[c >>> CHUNK_SHIFT], (c & CHUNK_MASK) * dim, dim);
-  }
+  distancesFrom(graph, graph.vectors.chunk(slot), graph.vectors.offset(slot), slots, n, dists);
   sortByDistance(slots, dists, n);
   const kept = selectNeighborsHeuristic(graph, slots, dists, n, maxM, scratch.chosen, true, scratch.pruned);
   for (let j = 0; j < kept; j++) links[base + 1 + j] = scratch.chosen[j];
