@@ -49,6 +49,8 @@ export interface KafkaSourceOptions {
   heartbeatIntervalMs?: number;
 }
 
+const DEFAULT_MAX_WAIT_MS = 500;
+
 export class KafkaSource {
   readonly #o: KafkaSourceOptions;
   readonly #consumer: Consumer;
@@ -58,7 +60,14 @@ export class KafkaSource {
 
   constructor(options: KafkaSourceOptions) {
     this.#o = options;
-    this.#consumer = options.kafka.consumer({ ...options.consumerConfig, groupId: options.groupId });
+    this.#consumer = options.kafka.consumer({
+      // kafkajs sleeps maxWaitTimeInMs (default 5 s) when every assigned partition is paused, so its
+      // default would stall ingest for up to 5 s after each backpressure pause; a fetch still returns
+      // as soon as data arrives, so a shorter long-poll only costs an idle fetch twice a second.
+      maxWaitTimeInMs: DEFAULT_MAX_WAIT_MS,
+      ...options.consumerConfig,
+      groupId: options.groupId,
+    });
     const { GROUP_JOIN, CRASH } = this.#consumer.events;
     this.#consumer.on(GROUP_JOIN, ({ payload }) => this.#onJoin(payload.memberAssignment));
     this.#consumer.on(CRASH, ({ payload }) => {
