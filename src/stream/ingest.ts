@@ -209,6 +209,14 @@ class IngestRun {
     for (const [partition, b] of bounds) {
       const applied = collection.appliedOffsets().get(partition);
       this.#reportLag(route, partition, offsetLag(b.high, applied, b.low));
+      if (applied !== undefined && applied >= b.high) {
+        // Offsets at or past the log end: the topic was recreated or truncated under the snapshot.
+        // Messages up to `applied` will be taken for replays and skipped; say so loudly.
+        this.#log.warn(
+          { collection: collection.name, partition, applied, highWatermark: b.high },
+          "collection is ahead of its topic; was the topic recreated? rebuild from an empty data dir",
+        );
+      }
     }
   }
 
