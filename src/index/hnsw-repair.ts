@@ -43,7 +43,7 @@ import { searchLayer } from "./hnsw-search.js";
  */
 const REPAIR_CANDIDATES_FACTOR = 2;
 /** Rounds of the reachability pass; each round fixes the orphans the previous forced links made. */
-const REACHABILITY_ROUNDS = 4;
+const REACHABILITY_ROUNDS = 8;
 
 export function markDeleted(graph: HnswGraph, slot: number): void {
   graph.markTombstone(slot);
@@ -187,21 +187,31 @@ export function ensureReachable(
   const total = graph.nodeCount;
   const reached = new Uint8Array(total);
   const queue = new Uint32Array(total);
+  const inDegree = new Uint32Array(total);
   let relinked = 0;
   for (let round = 0; round < REACHABILITY_ROUNDS; round++) {
     reached.fill(0);
     markReachable(graph, graph.entryPoint, reached, queue);
+    inDegree.fill(0);
+    for (let s = 0; s < total; s++) if (graph.flags[s] === LIVE) countInLinks(graph, s, inDegree, 1);
     let orphans = 0;
     for (let s = 0; s < total; s++) {
       if (graph.flags[s] !== LIVE || reached[s] === 1) continue;
       orphans++;
-      reconnectOrphan(graph, ctx, scratch, s, efConstruction);
+      reconnectOrphan(graph, ctx, scratch, s, efConstruction, inDegree);
       markReachable(graph, s, reached, queue);
     }
     relinked += orphans;
     if (orphans === 0) break;
   }
   return relinked;
+}
+
+/** Adds `delta` to the in-degree of every layer-0 neighbour of `slot`. */
+function countInLinks(graph: HnswGraph, slot: number, inDegree: Uint32Array, delta: number): void {
+  const links = graph.linksArray(slot, 0);
+  const base = graph.linksBase(slot, 0);
+  for (let j = 1; j <= links[base]; j++) inDegree[links[base + j]] += delta;
 }
 
 /** Breadth-first walk over layer-0 links from `start`, marking every node reached. */
@@ -229,9 +239,11 @@ export function markReachable(
 }
 
 /**
- * Links the unreachable node `orphan` from its nearest reachable nodes (found by a layer-0 beam from the
- * entry point, which only visits reachable nodes), and links it to them. When the heuristic keeps it in
- * no list, it is forced into the first list with room, or in place of the nearest node's last link.
+ * Links the unreachable node `orphan` from its nearest reachable node that can take it (found by a
+ * layer-0 beam from the entry point, which only visits reachable nodes), and links it to the nearest
+ * of them with the heuristic. The in-link goes into a list with room, else in place of a link whose
+ * target has another in-link, so that fixing one orphan rarely makes another; only when no near node
+ * allows either does it replace the nearest node's last link (the next round then fixes that one).
  */
 function reconnectOrphan(
   graph: HnswGraph,
@@ -239,29 +251,41 @@ function reconnectOrphan(
   scratch: NeighborScratch,
   orphan: number,
   efConstruction: number,
+  inDegree: Uint32Array,
 ): void {
   const q = graph.vectors.chunk(orphan);
   const qOff = graph.vectors.offset(orphan);
   searchLayer(graph, ctx, q, qOff, graph.entryPoint, efConstruction, 0, null);
-  const n = ctx.drainResults();
-  const near = ctx.slots.slice(0, n).filter((s) => s !== orphan);
-  let linked = false;
-  for (let i = 0; i < near.length && i < graph.M; i++) {
-    if (shrinkIfNeeded(graph, scratch, near[i], 0, orphan, true)) linked = true;
+  const near = ctx.slots.slice(0, ctx.drainResults()).filter((s) => s !== orphan);
+  if (near.length === 0) return;
+  countInLinks(graph, orphan, inDegree, -1);
+  for (let i = 0; i < near.length && i < graph.M; i++)
     shrinkIfNeeded(graph, scratch, orphan, 0, near[i], true);
-  }
-  if (linked || near.length === 0) return;
+  countInLinks(graph, orphan, inDegree, 1);
   const max = graph.maxLinks0;
-  for (const r of near) {
-    const links = graph.linksArray(r, 0);
-    const base = graph.linksBase(r, 0);
-    if (links[base] < max) {
-      links[base + 1 + links[base]] = orphan;
-      links[base]++;
-      return;
+  for (let pass = 0; pass < 2; pass++) {
+    for (const r of near) {
+      const links = graph.linksArray(r, 0);
+      const base = graph.linksBase(r, 0);
+      const count = links[base];
+      if (pass === 0 && count < max) {
+        links[base + 1 + count] = orphan;
+        links[base] = count + 1;
+        inDegree[orphan]++;
+        return;
+      }
+      for (let j = count; pass === 1 && j >= 1; j--) {
+        if (inDegree[links[base + j]] < 2) continue;
+        inDegree[links[base + j]]--;
+        links[base + j] = orphan;
+        inDegree[orphan]++;
+        return;
+      }
     }
   }
   const links = graph.linksArray(near[0], 0);
   const base = graph.linksBase(near[0], 0);
+  inDegree[links[base + links[base]]]--;
   links[base + links[base]] = orphan;
+  inDegree[orphan]++;
 }

@@ -139,6 +139,22 @@ describe("HnswIndex deletes", () => {
     expect(index.internals().freeSlots).toHaveLength(0);
   });
 
+  it("keeps every node reachable under dot products with tiny lists, where hubs attract all links", () => {
+    const rng = new SeededRandom(14);
+    const index = new HnswIndex({ dim: 6, metric: "dot", M: 2, efConstruction: 32, initialCapacity: 2 });
+    for (let i = 0; i < 20000; i++) {
+      const id = `i${rng.nextInt(2500)}`;
+      if (rng.next() < 0.63)
+        index.upsert(
+          id,
+          Array.from({ length: 6 }, () => rng.nextGaussian() + 0.01),
+        );
+      else index.delete(id);
+    }
+    index.consolidateDeletes();
+    expect(checkGraph(index)).toMatchObject({ unreachable: 0, linksToFreedSlots: 0, overfullLists: 0 });
+  });
+
   it("empties and refills cleanly when every point is deleted", () => {
     const { index, live } = buildClusters(100, 4, 10);
     for (const id of live.keys()) index.delete(id);
