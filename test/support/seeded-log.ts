@@ -52,10 +52,18 @@ export interface SeededLog {
 
 export function generateSeededLog(options: SeededLogOptions): SeededLog {
   const full: Required<SeededLogOptions> = { deleteRatio: 0.4, ...options };
+  return { options: full, entries: [...seededEntries(full)] };
+}
+
+/**
+ * The same entries as `generateSeededLog`, one at a time: for long runs (the soak benchmark) whose log
+ * would not fit in memory. `count` may be `Infinity`.
+ */
+export function* seededEntries(options: SeededLogOptions): Generator<LogEntry> {
+  const full: Required<SeededLogOptions> = { deleteRatio: 0.4, ...options };
   if (full.idSpace < 1 || full.dim < 1 || full.count < 0) throw new RangeError("bad seeded log options");
   const rnd = new SeededRandom(full.seed);
   const live = new Set<string>();
-  const entries: LogEntry[] = [];
   const vector = () => Array.from({ length: full.dim }, () => Math.fround(rnd.next() * 2 - 1));
   for (let seq = 0; seq < full.count; seq++) {
     // An id drawn uniformly from the id space: a live one is replaced or tombstoned, any other one
@@ -63,15 +71,14 @@ export function generateSeededLog(options: SeededLogOptions): SeededLog {
     const id = `p${rnd.nextInt(full.idSpace)}`;
     if (!live.has(id)) {
       live.add(id);
-      entries.push({ kind: "upsert", seq, id, vector: vector(), payload: { seq } });
+      yield { kind: "upsert", seq, id, vector: vector(), payload: { seq } };
     } else if (rnd.next() < full.deleteRatio) {
       live.delete(id);
-      entries.push({ kind: "delete", seq, id });
+      yield { kind: "delete", seq, id };
     } else {
-      entries.push({ kind: "replace", seq, id, vector: vector(), payload: { seq } });
+      yield { kind: "replace", seq, id, vector: vector(), payload: { seq } };
     }
   }
-  return { options: full, entries };
 }
 
 /** The state after the first `upTo` entries: last write per id wins, a tombstone removes the id. */

@@ -6,7 +6,7 @@
  * - `new ServiceProcess(config)` writes `config` (merged by the service over `config/default.json`) to
  *   `config.json` in a fresh temp dir; `dataDir` defaults to `<dir>/data` and `http.port` to 0.
  * - `start()` spawns the process and resolves once it logged `vecstream started` (HTTP listens, so the
- *   URL is known); it rejects with the log tail if the process exits first or takes over `startTimeoutMs`.
+ *   URL is known; hence the config's `logLevel` must be info, debug or trace); it rejects with the log tail if the process exits first or takes over `startTimeoutMs`.
  *   `waitReady()` then polls `/readyz` until 200.
  * - `kill(signal)` sends the signal to vecstream itself (tsx is loaded with `--import`, there is no
  *   wrapper process) and resolves with the exit code and signal once it is gone. SIGKILL is a crash:
@@ -68,6 +68,10 @@ export class ServiceProcess {
 
   constructor(config: Record<string, unknown>, options: ServiceProcessOptions = {}) {
     this.#options = options;
+    if (["warn", "error", "fatal", "silent"].includes(String(config.logLevel))) {
+      // start() waits for the info line `vecstream started`, which carries the URL.
+      throw new Error(`ServiceProcess needs logLevel info or lower, got ${String(config.logLevel)}`);
+    }
     this.dataDir = typeof config.dataDir === "string" ? config.dataDir : join(this.dir, "data");
     mkdirSync(this.dataDir, { recursive: true });
     const http = { port: 0, ...(config.http as Record<string, unknown> | undefined) };
