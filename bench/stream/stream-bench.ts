@@ -10,34 +10,27 @@
  *
  * Data: the seeded synthetic Gaussian mixture of `bench/lib/synthetic.ts` (128-d, seed 42), base rows
  * as the upserts and its query rows as the searches; no ground truth is needed, so nothing is cached.
- * Per run (rate x prober on/off): a fresh topic and a fresh service (M=16, efConstruction=200, ef=64,
- * snapshots off) in a temp dir; the searcher records the "ingest" phase from the first send until every
- * upsert is visible, then an "idle" phase of `--idle-seconds` against the loaded index; then the
- * service is killed. Before the runs, the same vectors are inserted into an in-process `HnswIndex` with
+ * Per run (rate x prober on/off): a fresh topic and a fresh service process (M=16, efConstruction=200,
+ * ef=64, snapshots off, temp dir; `stream-service-main.ts`, i.e. `src/main.ts` with a short fetch
+ * wait); the searcher records the "ingest" phase from the first send until every upsert is visible,
+ * then an "idle" phase of `--idle-seconds` against the loaded index; then the service is killed. Before the runs, the same vectors are inserted into an in-process `HnswIndex` with
  * the same parameters (no Kafka, no HTTP): the engine's bare insert rate. Results: a Markdown table on
  * stdout and `bench/results/stream.json`. Nothing here asserts a figure.
  */
 
-import { spawnSync } from "node:child_process";
 import { cpus, loadavg } from "node:os";
 import { resolve } from "node:path";
 import { Command, InvalidArgumentError } from "commander";
-import { HnswIndex } from "../../src/index/hnsw-index.js";
 import { parseRate } from "../../src/producer/rate.js";
 import { startDevBroker } from "../../test/support/dev-broker.js";
 import type { DevBroker } from "../../test/support/dev-broker.js";
 import { positiveInt } from "../lib/cli.js";
 import { writeJson } from "../lib/report.js";
 import { defaultRecipe, generateSynthetic } from "../lib/synthetic.js";
+import { codeVersion, engineInsertRate } from "./stream-env.js";
 import { runIngestPass } from "./stream-ingest.js";
-import {
-  BENCH_COLLECTION,
-  BENCH_HNSW,
-  SearcherClient,
-  serviceFigures,
-  startService,
-} from "./stream-procs.js";
-import type { ServiceProcess } from "../../test/support/service-process.js";
+import { SearcherClient } from "./stream-searcher-client.js";
+import { BENCH_COLLECTION, BENCH_HNSW, BenchService, serviceFigures } from "./stream-service.js";
 import { probeDeltas, probeDeltaTable, resultsTable, toRecord } from "./stream-report.js";
 import type { StreamRecord } from "./stream-report.js";
 import type { SearcherReport } from "./stream-searcher.js";
@@ -54,6 +47,7 @@ interface BenchOptions {
   partitions: number;
   batchSize: number;
   pollMs: number;
+  fetchMaxWaitMs: number;
   engine: boolean;
   out: string;
 }
@@ -99,6 +93,7 @@ function parseOptions(argv: string[]): BenchOptions {
     .option("--partitions <n>", "partitions of each run's topic", positiveInt, 3)
     .option("--batch-size <n>", "messages per send at full speed", positiveInt, 500)
     .option("--poll-ms <ms>", "visibility poll interval (freshness resolution)", positiveInt, 20)
+    .option("--fetch-max-wait-ms <ms>", "kafkajs maxWaitTimeInMs of the service's consumer", positiveInt, 200)
     .option("--no-engine", "skip the in-process engine insert rate")
     .option("--out <file>", "JSON results", resolve("bench/results/stream.json"))
     .parse(argv);
@@ -110,23 +105,6 @@ function parseOptions(argv: string[]): BenchOptions {
     n: o.n ?? (o.quick ? 10_000 : 100_000),
     idleSeconds: o.idleSeconds ?? (o.quick ? 3 : 10),
   };
-}
-
-/** The engine alone: the same vectors into an in-process HnswIndex with the service's parameters. */
-function engineInsertRate(vectors: Float32Array, n: number): number {
-  const { M, efConstruction, ef, seed } = BENCH_HNSW;
-  const index = new HnswIndex({
-    dim: DIM,
-    metric: "l2",
-    M,
-    efConstruction,
-    efSearch: ef,
-    seed,
-    initialCapacity: n,
-  });
-  const started = performance.now();
-  for (let i = 0; i < n; i++) index.upsert(`p${i}`, vectors.subarray(i * DIM, (i + 1) * DIM));
-  return n / ((performance.now() - started) / 1000);
 }
 
 async function report(searcher: SearcherClient): Promise<SearcherReport> {
@@ -147,7 +125,7 @@ interface RunContext {
 }
 
 /** The ingest phase then the idle phase against one running service. */
-async function measure(ctx: RunContext, service: ServiceProcess, rate: Rate, topic: string) {
+async function measure(ctx: RunContext, service: BenchService, rate: Rate, topic: string) {
   const { options: o, broker, searcher } = ctx;
   const target = { url: service.url, collection: BENCH_COLLECTION, k: 10, qps: o.searchQps };
   await searcher.request({ type: "target", ...target, queries: ctx.queries });
@@ -181,7 +159,13 @@ async function runOnce(ctx: RunContext, rate: Rate, probes: boolean, index: numb
   await broker.createTopic(`${topic}.dlq`, 1);
   const loadStart = load1m();
   const probeIntervalMs = probes ? o.probeIntervalMs : undefined;
-  const service = await startService({ brokers: broker.bootstrap, topic, dim: DIM, probeIntervalMs });
+  const service = await BenchService.start({
+    brokers: broker.bootstrap,
+    topic,
+    dim: DIM,
+    probeIntervalMs,
+    fetchMaxWaitMs: o.fetchMaxWaitMs,
+  });
   try {
     const measured = await measure(ctx, service, rate, topic);
     return toRecord({
@@ -207,13 +191,6 @@ function plan(o: BenchOptions): { rate: Rate; probes: boolean }[] {
   }
   for (const rate of o.probeRates) if (!o.rates.includes(rate)) runs.push({ rate, probes: true });
   return runs;
-}
-
-/** The commit measured and the source files changed on top of it (the checkout is shared and live). */
-function codeVersion(): { commit: string; dirty: string[] } {
-  const git = (args: string[]) => spawnSync("git", args, { encoding: "utf8" }).stdout?.trim() ?? "";
-  const dirty = git(["status", "--porcelain", "--", "src", "config"]).split("\n").filter(Boolean);
-  return { commit: git(["rev-parse", "--short", "HEAD"]), dirty: dirty.map((line) => line.slice(3)) };
 }
 
 const loads = (l: number[]) => l.map((x) => x.toFixed(2)).join(" ");
@@ -256,7 +233,10 @@ function printReport(o: BenchOptions, records: StreamRecord[], loadStart: number
   say();
   say(`fresh: ${FRESHNESS_SOURCE}.`);
   say("svc fresh: the service's vecstream_freshness_seconds histogram, per message, bucket interpolation.");
-  say("sent/s: the producer's achieved rate; svc CPU: service CPU time / ingest wall time (100% = 1 core).");
+  say("sent/s: the producer's achieved rate; svc CPU: service CPU time / ingest wall time (100% = 1 core);");
+  say(
+    "apply busy: wall time inside batch applies / ingest wall time (near 100%: the writer is the bottleneck).",
+  );
   say(`idle/ingest: client-side HTTP search round trip (ms) from a second process, ${o.searchQps}/s, k=10.`);
   say(
     `Load average (1m 5m 15m): ${loads(loadStart)} at start, ${loads(loadEnd)} at end; ${cpus().length} cores.`,
@@ -274,7 +254,7 @@ async function main(): Promise<void> {
   );
   let engineRate: number | null = null;
   if (o.engine) {
-    engineRate = engineInsertRate(base, o.n);
+    engineRate = engineInsertRate(base, DIM, o.n);
     say(`engine alone (in-process HnswIndex, same parameters): ${Math.round(engineRate)} inserts/s`);
   }
   const records = await runAll(o, { options: o, vectors: base, queries: queryRows, engineRate });
@@ -300,6 +280,9 @@ async function main(): Promise<void> {
   });
   say(`wrote ${o.out}`);
 }
+
+// Exit through process.exit so the exit hooks kill the service, the searcher and the broker.
+for (const signal of ["SIGINT", "SIGTERM"] as const) process.once(signal, () => process.exit(130));
 
 main().catch((err: unknown) => {
   process.stderr.write(

@@ -9,7 +9,7 @@
 
 import { fixed, markdownTable } from "../lib/report.js";
 import type { IngestPassResult } from "./stream-ingest.js";
-import type { ServiceFigures } from "./stream-procs.js";
+import type { ServiceFigures } from "./stream-service.js";
 import type { SearcherReport } from "./stream-searcher.js";
 import { summarize } from "./stream-stats.js";
 
@@ -18,6 +18,11 @@ export interface StreamRecord {
   quality_probes: boolean;
   n: number;
   throughput_upserts_per_s: number | null;
+  /**
+   * Whether the service kept up with a fixed target: the last upsert was visible within 5% (plus 1 s)
+   * of the time the producer took to send them all at that rate. Null at full speed.
+   */
+  rate_sustained: boolean | null;
   /** End to end, measured by the bench: batch send time to seen visible through the HTTP API. */
   freshness_p50_ms: number | null;
   freshness_p99_ms: number | null;
@@ -67,6 +72,9 @@ export interface RunMeasurements {
   load1m: [number, number];
 }
 
+/** How much longer than the paced send the whole ingest may take for the run to count as keeping up. */
+const SUSTAINED_SLACK = 1.05;
+
 const round = (value: number, digits: number) => Math.round(value * 10 ** digits) / 10 ** digits;
 
 export function toRecord(m: RunMeasurements): StreamRecord {
@@ -76,6 +84,7 @@ export function toRecord(m: RunMeasurements): StreamRecord {
     quality_probes: m.probes,
     n: m.pass.sent,
     throughput_upserts_per_s: perSecond(m.pass.throughputPerSecond),
+    rate_sustained: m.rate === "full" ? null : m.pass.seconds <= SUSTAINED_SLACK * m.pass.produceSeconds + 1,
     freshness_p50_ms: ms(freshness.p50),
     freshness_p99_ms: ms(freshness.p99),
     freshness_source: m.freshnessSource,
@@ -98,6 +107,10 @@ export function toRecord(m: RunMeasurements): StreamRecord {
   };
 }
 
+/** `part / whole` as a whole percentage, for the table. */
+const share = (part: number | null, whole: number) =>
+  part === null || !(whole > 0) ? null : `${Math.round((100 * part) / whole)}%`;
+
 const rateLabel = (r: StreamRecord) => (r.rate_target === "full" ? "full" : `${r.rate_target}/s`);
 
 export function resultsTable(records: readonly StreamRecord[]): string {
@@ -108,6 +121,7 @@ export function resultsTable(records: readonly StreamRecord[]): string {
     "applied/s",
     "engine/s",
     "svc CPU",
+    "apply busy",
     "fresh p50",
     "fresh p99",
     "svc fresh p50",
@@ -124,9 +138,8 @@ export function resultsTable(records: readonly StreamRecord[]): string {
     r.produce_seconds > 0 ? Math.round(r.n / r.produce_seconds) : null,
     r.throughput_upserts_per_s,
     r.engine_inserts_per_s,
-    r.service_cpu_seconds_ingest === null
-      ? null
-      : `${Math.round((100 * r.service_cpu_seconds_ingest) / r.ingest_seconds)}%`,
+    share(r.service_cpu_seconds_ingest, r.ingest_seconds),
+    share(r.service_apply_seconds, r.ingest_seconds),
     fixed(r.freshness_p50_ms, 0),
     fixed(r.freshness_p99_ms, 0),
     fixed(r.service_freshness_p50_ms, 0),

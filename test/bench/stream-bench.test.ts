@@ -1,7 +1,7 @@
 import { readFileSync } from "node:fs";
 import { Histogram, Registry } from "prom-client";
 import { describe, expect, it } from "vitest";
-import { benchServiceConfig } from "../../bench/stream/stream-procs.js";
+import { benchServiceConfig } from "../../bench/stream/stream-service.js";
 import { probeDeltas } from "../../bench/stream/stream-report.js";
 import type { StreamRecord } from "../../bench/stream/stream-report.js";
 import {
@@ -89,7 +89,7 @@ describe("stream benchmark statistics", () => {
 describe("stream benchmark setup and report", () => {
   it("generates a service configuration the service accepts, with probes on or off", () => {
     const defaults: unknown = JSON.parse(readFileSync("config/default.json", "utf8"));
-    const base = { brokers: ["127.0.0.1:1"], topic: "bench-stream-0", dim: 128 };
+    const base = { brokers: ["127.0.0.1:1"], topic: "bench-stream-0", dim: 128, fetchMaxWaitMs: 200 };
     const on = parseConfig(deepMerge(defaults, benchServiceConfig({ ...base, probeIntervalMs: 1000 })));
     const off = parseConfig(deepMerge(defaults, benchServiceConfig({ ...base, probeIntervalMs: undefined })));
     expect(on.quality.recallProbeIntervalMs).toBe(1000);
