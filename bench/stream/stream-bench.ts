@@ -13,9 +13,10 @@
  * Per run (rate x prober on/off): a fresh topic and a fresh service process (M=16, efConstruction=200,
  * ef=64, snapshots off, temp dir; `stream-service-main.ts`, i.e. `src/main.ts` with a short fetch
  * wait); the searcher records the "ingest" phase from the first send until every upsert is visible,
- * then an "idle" phase of `--idle-seconds` against the loaded index; then the service is killed. Before the runs, the same vectors are inserted into an in-process `HnswIndex` with
- * the same parameters (no Kafka, no HTTP): the engine's bare insert rate. Results: a Markdown table on
- * stdout and `bench/results/stream.json`. Nothing here asserts a figure.
+ * then an "idle" phase of `--idle-seconds` against the loaded index; then the service is killed.
+ * Before the runs, the same vectors are inserted into an in-process `HnswIndex` with the same
+ * parameters (no Kafka, no HTTP): the engine's bare insert rate. Results: a Markdown table on stdout
+ * and `bench/results/stream.json`. Nothing here asserts a figure.
  */
 
 import { cpus, loadavg } from "node:os";
@@ -88,7 +89,7 @@ function parseOptions(argv: string[]): BenchOptions {
       [1000],
     )
     .option("--probe-interval-ms <ms>", "recall and LID probe interval when on", positiveInt, 1000)
-    .option("--idle-seconds <s>", "length of the idle search phase (default 10; 3 with --quick)", positiveInt)
+    .option("--idle-seconds <s>", "length of the idle search phase (default 20; 3 with --quick)", positiveInt)
     .option("--search-qps <n>", "searches per second sent by the search process", positiveInt, 50)
     .option("--partitions <n>", "partitions of each run's topic", positiveInt, 3)
     .option("--batch-size <n>", "messages per send at full speed", positiveInt, 500)
@@ -103,7 +104,7 @@ function parseOptions(argv: string[]): BenchOptions {
   return {
     ...o,
     n: o.n ?? (o.quick ? 10_000 : 100_000),
-    idleSeconds: o.idleSeconds ?? (o.quick ? 3 : 10),
+    idleSeconds: o.idleSeconds ?? (o.quick ? 3 : 20),
   };
 }
 
