@@ -9,8 +9,9 @@
  *   no-op (idempotent); with a new vector it is a delete followed by an insert into a fresh slot, so no
  *   link ever stands for the old vector.
  * - `delete` tombstones at once (the id vanishes from results and maps); when tombstones reach
- *   `CONSOLIDATION_RATIO` of the slots in use, the graph is repaired and the slots reclaimed in one batch
- *   (see hnsw-repair.ts). `consolidateDeletes()` forces that pass.
+ *   `CONSOLIDATION_RATIO` of the slots in use, a consolidation pass repairs the graph around them and
+ *   reclaims their slots, a few nodes per later mutation (hnsw-consolidation.ts, hnsw-repair.ts).
+ *   `consolidateDeletes()` runs a whole pass at once.
  * - Inputs are checked with validation.ts; failures throw `IndexError`.
  */
 
@@ -22,7 +23,8 @@ import { insertNode } from "./hnsw-insert.js";
 import { NeighborScratch } from "./hnsw-neighbors.js";
 import type { HnswParams } from "./hnsw-params.js";
 import { drawLevel, levelMultiplier, resolveParams } from "./hnsw-params.js";
-import { consolidateDeletes, markDeleted } from "./hnsw-repair.js";
+import { CONSOLIDATION_STEP_NODES, ConsolidationPass, consolidateDeletes } from "./hnsw-consolidation.js";
+import { markDeleted } from "./hnsw-repair.js";
 import { restoreGraph } from "./hnsw-restore.js";
 import { SearchContext, greedyDescent, searchLayer } from "./hnsw-search.js";
 import { SeededRandom } from "./random.js";
@@ -79,6 +81,8 @@ export class HnswIndex implements VectorIndex {
    * repair off and leaves hnswlib-style mark-only deletes, the baseline benchmarks compare against.
    */
   consolidationRatio = CONSOLIDATION_RATIO;
+  /** The consolidation pass in progress, advanced a few nodes per mutation (hnsw-consolidation.ts). */
+  #pass: ConsolidationPass | null = null;
 
   constructor(params: HnswParams) {
     this.params = resolveParams(params);
@@ -204,7 +208,20 @@ export class HnswIndex implements VectorIndex {
   /** Repairs the graph around all tombstones now and reclaims their slots; returns how many. */
   consolidateDeletes(): number {
     this.#assertNotSearching();
-    return consolidateDeletes(this.#graph, this.#ctx, this.#scratch, this.params.efConstruction);
+    const freed = consolidateDeletes(
+      this.#graph,
+      this.#ctx,
+      this.#scratch,
+      this.params.efConstruction,
+      this.#pass,
+    );
+    this.#pass = null;
+    return freed;
+  }
+
+  /** True while a consolidation pass is spread over the coming mutations. */
+  get consolidating(): boolean {
+    return this.#pass !== null;
   }
 
   /**
@@ -215,12 +232,22 @@ export class HnswIndex implements VectorIndex {
     return this.#graph.internals(this.#rng.state);
   }
 
+  /** Advances the pass in progress, or starts one when tombstones reach `consolidationRatio`. */
   #consolidateIfDue(): void {
     const graph = this.#graph;
     const used = graph.liveCount + graph.tombstoneCount;
-    if (graph.tombstoneCount > 0 && graph.tombstoneCount >= this.consolidationRatio * used) {
-      consolidateDeletes(graph, this.#ctx, this.#scratch, this.params.efConstruction);
+    if (
+      this.#pass === null &&
+      graph.tombstoneCount > 0 &&
+      graph.tombstoneCount >= this.consolidationRatio * used
+    ) {
+      this.#pass = new ConsolidationPass(graph);
     }
+    if (this.#pass === null) return;
+    // With nothing live left, finishing at once is a single cheap sweep that frees every slot.
+    const budget = graph.liveCount === 0 ? Infinity : CONSOLIDATION_STEP_NODES;
+    this.#pass.advance(graph, this.#ctx, this.#scratch, budget, this.params.efConstruction);
+    if (this.#pass.finished) this.#pass = null;
   }
 
   #assertNotSearching(): void {

@@ -6,11 +6,11 @@
  * - `markDeleted` makes a node vanish from results at once (search only returns LIVE nodes) and, if it
  *   was the entry point, promotes the highest-level live neighbour, or else any live node of the highest
  *   level present. The node keeps routing searches until consolidation.
- * - `consolidateDeletes` rewrites, on every layer, each live node's list that holds a tombstone: its
- *   live links plus the live nodes found by walking out through the tombstones (bounded), re-chosen by
- *   the heuristic with pruned connections kept. Then every tombstone is unlinked and its slot freed.
- *   Finally `ensureReachable` re-links any live node that layer 0 no longer reaches from the entry point.
- *   Afterwards no list holds a tombstone or a free slot and every live node is reachable.
+ * - `repairList` rewrites a live node's list on one layer when it holds a tombstone: its live links plus
+ *   the live nodes found by walking out through the tombstones (bounded), re-chosen by the heuristic
+ *   with pruned connections kept. The consolidation pass (hnsw-consolidation.ts) runs it over every
+ *   node, then frees the tombstones' slots.
+ * - `ensureReachable` then re-links any live node that layer 0 no longer reaches from the entry point.
  *
  * Why batched and not eager (Vespa's remove_node): HNSW links are directed, so removing a node eagerly
  * needs its in-links, which this storage does not keep (hnswlib does not either). A batch pass finds
@@ -28,7 +28,7 @@
  */
 
 import type { HnswGraph } from "./hnsw-graph.js";
-import { LIVE, TOMBSTONE } from "./hnsw-graph.js";
+import { LIVE } from "./hnsw-graph.js";
 import type { NeighborScratch } from "./hnsw-neighbors.js";
 import { distancesFrom, selectNeighborsHeuristic, shrinkIfNeeded, sortByDistance } from "./hnsw-neighbors.js";
 import type { SearchContext } from "./hnsw-search.js";
@@ -79,34 +79,8 @@ export function promoteEntryPoint(graph: HnswGraph): void {
   graph.maxLevel = bestLevel;
 }
 
-/** Repairs every list that links a tombstone, frees all tombstones; returns the number freed. */
-export function consolidateDeletes(
-  graph: HnswGraph,
-  ctx: SearchContext,
-  scratch: NeighborScratch,
-  efConstruction: number,
-): number {
-  const freed = graph.tombstoneCount;
-  if (freed === 0) return 0;
-  const { flags, levels } = graph;
-  if (graph.liveCount > 0) {
-    for (let s = 0; s < graph.nodeCount; s++) {
-      if (flags[s] !== LIVE) continue;
-      for (let layer = levels[s]; layer >= 0; layer--) repairList(graph, ctx, scratch, s, layer);
-    }
-  }
-  for (let s = 0; s < graph.nodeCount; s++) if (flags[s] === TOMBSTONE) graph.release(s);
-  if (graph.liveCount === 0) {
-    graph.entryPoint = -1;
-    graph.maxLevel = -1;
-    return freed;
-  }
-  ensureReachable(graph, ctx, scratch, efConstruction);
-  return freed;
-}
-
 /** Rewrites `slot`'s list on `layer` without tombstones, if it holds any. */
-function repairList(
+export function repairList(
   graph: HnswGraph,
   ctx: SearchContext,
   scratch: NeighborScratch,

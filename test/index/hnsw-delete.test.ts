@@ -139,6 +139,37 @@ describe("HnswIndex deletes", () => {
     expect(index.internals().freeSlots).toHaveLength(0);
   });
 
+  it("spreads a consolidation pass over later mutations, with searches correct at every step", () => {
+    const { index, live } = buildClusters(2000, 8, 12);
+    const victims = shuffled([...live.keys()], 13);
+    let v = 0;
+    while (!index.consolidating) {
+      index.delete(victims[v]);
+      live.delete(victims[v++]);
+    }
+    expect(v).toBe(200);
+    const fresh = gaussianClusters(200, 8, 16, 12, 112);
+    let mutations = 0;
+    while (index.consolidating) {
+      if (mutations % 10 === 5) {
+        index.delete(victims[v]);
+        live.delete(victims[v++]);
+      } else {
+        index.upsert(`n${mutations}`, fresh[mutations]);
+        live.set(`n${mutations}`, fresh[mutations]);
+      }
+      mutations++;
+      for (const hit of index.search(fresh[mutations], 10)) expect(live.has(hit.id)).toBe(true);
+      expect(checkGraph(index).linksToFreedSlots).toBe(0);
+    }
+    // 2,000 nodes at 32 per mutation: the pass spans dozens of mutations, none of them doing it all.
+    expect(mutations).toBeGreaterThan(50);
+    expect(index.stats().tombstones).toBe(v - 200);
+    const report = checkGraph(index);
+    expect(report).toMatchObject({ liveNodes: live.size, unreachable: 0, linksToFreedSlots: 0 });
+    expect(recallAt(index, live, gaussianClusters(40, 8, 16, 12, 113), 10)).toBeGreaterThanOrEqual(0.95);
+  });
+
   it("keeps every node reachable under dot products with tiny lists, where hubs attract all links", () => {
     const rng = new SeededRandom(14);
     const index = new HnswIndex({ dim: 6, metric: "dot", M: 2, efConstruction: 32, initialCapacity: 2 });
