@@ -113,7 +113,6 @@ export function searchLayer(
   deadline = Infinity,
 ): void {
   const dist = graph.distance;
-  const pair = graph.distancePair;
   const dim = graph.dim;
   const vecChunks = graph.vectors.chunks;
   const flags = graph.flags;
@@ -147,37 +146,9 @@ export function searchLayer(
     }
     const c = candidates.topValue();
     candidates.pop();
-    const links = graph.linksArray(c, layer);
-    const base = graph.linksBase(c, layer);
-    const count = links[base];
-    // Gather the unvisited neighbours, then compute their distances two at a time.
-    let m = 0;
-    for (let j = 1; j <= count; j++) {
-      const n = links[base + j];
-      if (tags[n] === epoch) continue;
-      tags[n] = epoch;
-      fresh[m++] = n;
-    }
+    const m = scoreFreshNeighbours(graph, ctx, q, qOff, c, layer, tags, epoch);
     computed += m;
-    let j = 0;
-    for (; j + 1 < m; j += 2) {
-      const n1 = fresh[j];
-      const n2 = fresh[j + 1];
-      pair(
-        q,
-        qOff,
-        vecChunks[n1 >>> CHUNK_SHIFT],
-        (n1 & CHUNK_MASK) * dim,
-        vecChunks[n2 >>> CHUNK_SHIFT],
-        (n2 & CHUNK_MASK) * dim,
-        dim,
-        freshDists,
-        j,
-      );
-    }
-    if (j < m)
-      freshDists[j] = dist(q, qOff, vecChunks[fresh[j] >>> CHUNK_SHIFT], (fresh[j] & CHUNK_MASK) * dim, dim);
-    for (j = 0; j < m; j++) {
+    for (let j = 0; j < m; j++) {
       const n = fresh[j];
       const d = freshDists[j];
       if (results.size < ef || d < bound) {
@@ -192,4 +163,47 @@ export function searchLayer(
   }
   ctx.distanceComputations += computed;
   ctx.visited.release(visited);
+}
+
+/**
+ * Marks the unvisited neighbours of `c` on `layer` visited, copies them to `ctx.fresh` and their
+ * distances to the query to `ctx.freshDists`, two at a time with the pair kernel; returns their count.
+ */
+function scoreFreshNeighbours(
+  graph: HnswGraph,
+  ctx: SearchContext,
+  q: Float32Array,
+  qOff: number,
+  c: number,
+  layer: number,
+  tags: Uint16Array,
+  epoch: number,
+): number {
+  const { fresh, freshDists } = ctx;
+  const dim = graph.dim;
+  const vecChunks = graph.vectors.chunks;
+  const links = graph.linksArray(c, layer);
+  const base = graph.linksBase(c, layer);
+  const count = links[base];
+  let m = 0;
+  for (let j = 1; j <= count; j++) {
+    const n = links[base + j];
+    if (tags[n] === epoch) continue;
+    tags[n] = epoch;
+    fresh[m++] = n;
+  }
+  const pair = graph.distancePair;
+  let j = 0;
+  for (; j + 1 < m; j += 2) {
+    const a = fresh[j];
+    const b = fresh[j + 1];
+    const aVec = vecChunks[a >>> CHUNK_SHIFT];
+    const bVec = vecChunks[b >>> CHUNK_SHIFT];
+    pair(q, qOff, aVec, (a & CHUNK_MASK) * dim, bVec, (b & CHUNK_MASK) * dim, dim, freshDists, j);
+  }
+  if (j < m) {
+    const a = fresh[j];
+    freshDists[j] = graph.distance(q, qOff, vecChunks[a >>> CHUNK_SHIFT], (a & CHUNK_MASK) * dim, dim);
+  }
+  return m;
 }
