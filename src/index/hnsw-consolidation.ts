@@ -10,7 +10,9 @@
  *
  * Why incremental: a pass touches nearly every node, which at millions of nodes is tens of seconds on
  * the writer thread. Stepping it by `CONSOLIDATION_STEP_NODES` per mutation bounds the pause per
- * mutation, while with a 10% trigger ratio the pass still ends long before the next one is due.
+ * mutation, while with a 10% trigger ratio the pass still ends long before the next one is due. The
+ * mutation that ends a pass still pays one O(N) reachability sweep (measured: 19 ms at 50K nodes
+ * without orphans, about 1 ms more per orphan re-linked), the remaining pause to slice if it matters.
  */
 
 import { LIVE, TOMBSTONE } from "./hnsw-graph.js";
