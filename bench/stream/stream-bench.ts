@@ -47,6 +47,7 @@ interface BenchOptions {
   searchQps: number;
   partitions: number;
   batchSize: number;
+  sendsPerSecond: number;
   pollMs: number;
   fetchMaxWaitMs: number;
   engine: boolean;
@@ -93,6 +94,7 @@ function parseOptions(argv: string[]): BenchOptions {
     .option("--search-qps <n>", "searches per second sent by the search process", positiveInt, 50)
     .option("--partitions <n>", "partitions of each run's topic", positiveInt, 3)
     .option("--batch-size <n>", "messages per send at full speed", positiveInt, 500)
+    .option("--sends-per-second <n>", "producer sends per second at a fixed rate", positiveInt, 20)
     .option("--poll-ms <ms>", "visibility poll interval (freshness resolution)", positiveInt, 20)
     .option("--fetch-max-wait-ms <ms>", "kafkajs maxWaitTimeInMs of the service's consumer", positiveInt, 200)
     .option("--no-engine", "skip the in-process engine insert rate")
@@ -139,6 +141,7 @@ async function measure(ctx: RunContext, service: BenchService, rate: Rate, topic
     dim: DIM,
     rate: rate === "full" ? undefined : rate,
     batchSize: o.batchSize,
+    sendsPerSecond: o.sendsPerSecond,
     serviceUrl: service.url,
     collection: BENCH_COLLECTION,
     pollMs: o.pollMs,

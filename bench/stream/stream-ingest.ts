@@ -5,8 +5,8 @@
  * Producing: kafkajs, raw float32 messages (`encodeUpsert(..., {format: "f32"})`: 512 bytes at 128-d,
  * a third of the JSON size, so the producer and the decoder cost little next to the index), batches of
  * `batchSize` at full speed, or at a fixed rate through the producer CLI's `RateLimiter` (a token bucket
- * without burst credit beyond one batch: message i is not sent before start + i / rate) with ~20 sends
- * a second, acks = all. Each message carries the batch's send time as its Kafka timestamp, which is
+ * without burst credit beyond one batch: message i is not sent before start + i / rate) with
+ * `sendsPerSecond` sends a second, acks = all. Each message carries the batch's send time as its Kafka timestamp, which is
  * what the service's `vecstream_freshness_seconds` measures against.
  *
  * Watching: a poller reads `GET /collections/:name` every `pollMs` and compares its `applied_offsets`
@@ -32,8 +32,10 @@ export interface IngestPassOptions {
   dim: number;
   /** Messages per second, or undefined for as fast as acks allow. */
   rate: number | undefined;
-  /** Messages per send at full speed (a rate sends about 20 times a second instead). */
+  /** Messages per send at full speed. */
   batchSize: number;
+  /** Sends per second at a fixed rate (each of rate / sendsPerSecond messages). */
+  sendsPerSecond: number;
   serviceUrl: string;
   collection: string;
   pollMs: number;
@@ -80,7 +82,7 @@ async function produceAll(o: IngestPassOptions, sent: SentBatch[]): Promise<numb
     const metadata = await admin.fetchTopicMetadata({ topics: [o.topic] });
     const sender = new OffsetTrackingSender(producer, o.topic, metadata.topics[0].partitions);
     const limiter = o.rate === undefined ? undefined : new RateLimiter(o.rate);
-    const batchSize = o.rate === undefined ? o.batchSize : Math.max(1, Math.ceil(o.rate / 20));
+    const batchSize = o.rate === undefined ? o.batchSize : Math.max(1, Math.ceil(o.rate / o.sendsPerSecond));
     const rows = o.vectors.length / o.dim;
     for (let start = 0; start < rows; start += batchSize) {
       const end = Math.min(rows, start + batchSize);
