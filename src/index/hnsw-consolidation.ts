@@ -15,6 +15,7 @@
  * without orphans, about 1 ms more per orphan re-linked), the remaining pause to slice if it matters.
  */
 
+import { IndexError } from "./errors.js";
 import { LIVE, TOMBSTONE } from "./hnsw-graph.js";
 import type { HnswGraph } from "./hnsw-graph.js";
 import type { NeighborScratch } from "./hnsw-neighbors.js";
@@ -35,7 +36,23 @@ export class ConsolidationPass {
   /** Set once the doomed slots are freed. */
   finished = false;
 
-  constructor(graph: HnswGraph) {
+  /**
+   * Starts a pass over the current tombstones, or resumes one saved in a snapshot. A saved pass whose
+   * doomed slots are not all tombstones, or whose cursor lies beyond the used slots, is refused
+   * (CORRUPT_INDEX): finishing it would free live nodes.
+   */
+  constructor(graph: HnswGraph, saved?: { doomed: Uint32Array; cursor: number }) {
+    if (saved !== undefined) {
+      const ok =
+        Number.isInteger(saved.cursor) &&
+        saved.cursor >= 0 &&
+        saved.cursor <= graph.nodeCount &&
+        saved.doomed.every((s) => s < graph.nodeCount && graph.flags[s] === TOMBSTONE);
+      if (!ok) throw new IndexError("CORRUPT_INDEX", "corrupt HNSW snapshot: bad consolidation pass", {});
+      this.doomed = saved.doomed;
+      this.cursor = saved.cursor;
+      return;
+    }
     const doomed: number[] = [];
     for (let s = 0; s < graph.nodeCount; s++) if (graph.flags[s] === TOMBSTONE) doomed.push(s);
     this.doomed = Uint32Array.from(doomed);

@@ -46,6 +46,12 @@ export interface HnswInternals {
   rngState: number;
   liveCount: number;
   tombstoneCount: number;
+  /**
+   * The delete-consolidation pass in progress (hnsw-consolidation.ts), if any: the tombstone slots it
+   * will free and the next slot it repairs. Optional: a snapshot without it restores a valid index
+   * that simply starts a fresh pass when one is due; with it, the restored index continues exactly.
+   */
+  consolidation?: { doomed: Uint32Array; cursor: number } | null;
 }
 
 export class HnswGraph {

@@ -102,6 +102,8 @@ export class HnswIndex implements VectorIndex {
     restoredGraph = restoreGraph(resolved, kernelFor(resolved.metric), internals);
     const index = new HnswIndex(resolved);
     index.#rng.state = internals.rngState;
+    const saved = internals.consolidation;
+    if (saved !== undefined && saved !== null) index.#pass = new ConsolidationPass(index.#graph, saved);
     return index;
   }
 
@@ -229,7 +231,9 @@ export class HnswIndex implements VectorIndex {
    * hnsw-graph.ts). Read-only, and valid only until the next mutation.
    */
   internals(): HnswInternals {
-    return this.#graph.internals(this.#rng.state);
+    const pass = this.#pass;
+    const consolidation = pass === null ? null : { doomed: pass.doomed, cursor: pass.cursor };
+    return { ...this.#graph.internals(this.#rng.state), consolidation };
   }
 
   /** Advances the pass in progress, or starts one when tombstones reach `consolidationRatio`. */

@@ -17,6 +17,9 @@ function copy(x: HnswInternals): HnswInternals {
     flags: x.flags.slice(),
     slotIds: x.slotIds.slice(),
     freeSlots: x.freeSlots.slice(),
+    consolidation: x.consolidation
+      ? { doomed: x.consolidation.doomed.slice(), cursor: x.consolidation.cursor }
+      : null,
   };
 }
 
@@ -47,6 +50,27 @@ describe("HnswIndex internals and fromInternals", () => {
     expect(restored.internals().levels).toEqual(original.internals().levels);
   });
 
+  it("resumes a consolidation pass in progress and continues exactly like the original", () => {
+    const original = new HnswIndex({ dim: 8, metric: "l2", M: 8, seed: 6 });
+    const points = gaussianClusters(800, 8, 4, 6);
+    points.forEach((p, i) => original.upsert(`p${i}`, p));
+    let v = 0;
+    while (!original.consolidating) original.delete(`p${v++ * 7}`);
+    const saved = copy(original.internals());
+    expect(saved.consolidation?.doomed.length).toBeGreaterThan(0);
+    const restored = HnswIndex.fromInternals(original.params, saved);
+    expect(restored.consolidating).toBe(true);
+    const more = gaussianClusters(60, 8, 4, 6, 66);
+    more.forEach((p, i) => {
+      original.upsert(`n${i}`, p);
+      restored.upsert(`n${i}`, p);
+    });
+    expect(restored.consolidating).toBe(original.consolidating);
+    expect(restored.stats()).toEqual(original.stats());
+    expect(restored.internals().links0Chunks[0]).toEqual(original.internals().links0Chunks[0]);
+    for (const q of more.slice(0, 10)) expect(restored.search(q, 10)).toEqual(original.search(q, 10));
+  });
+
   it.each<[string, (x: HnswInternals) => void]>([
     ["a link beyond the used slots", (x) => (x.links0Chunks[0][x.entryPoint * 17 + 1] = x.nodeCount + 5)],
     ["an overfull list", (x) => (x.links0Chunks[0][x.entryPoint * 17] = 99)],
@@ -56,6 +80,14 @@ describe("HnswIndex internals and fromInternals", () => {
     ["an unknown slot state", (x) => (x.flags[3] = 7)],
     ["a truncated link chunk", (x) => (x.links0Chunks[0] = x.links0Chunks[0].subarray(1))],
     ["a live slot without an id", (x) => (x.slotIds[x.entryPoint] = undefined)],
+    [
+      "a consolidation pass that would free a live node",
+      (x) => (x.consolidation = { doomed: Uint32Array.of(x.entryPoint), cursor: 0 }),
+    ],
+    [
+      "a consolidation cursor beyond the used slots",
+      (x) => (x.consolidation = { doomed: new Uint32Array(0), cursor: x.nodeCount + 1 }),
+    ],
   ])("refuses a snapshot with %s as CORRUPT_INDEX", (_name, damage) => {
     const index = churned();
     const x = copy(index.internals());
