@@ -153,7 +153,8 @@ async function measure(ctx: RunContext, service: BenchService, rate: Rate, topic
   await searcher.request({ type: "phase", name: "idle" });
   await new Promise((r) => setTimeout(r, o.idleSeconds * 1000));
   const idle = await report(searcher);
-  return { pass, ingest, idle, before, after };
+  const end = await serviceFigures(service.url);
+  return { pass, ingest, idle, before, after, end };
 }
 
 async function runOnce(ctx: RunContext, rate: Rate, probes: boolean, index: number): Promise<StreamRecord> {

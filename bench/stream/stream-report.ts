@@ -34,6 +34,14 @@ export interface StreamRecord {
   service_cpu_seconds_ingest: number | null;
   /** Seconds inside batch applies in the service (the writer's share of that time). */
   service_apply_seconds: number | null;
+  /**
+   * The service's event-loop delay during each phase, from prom-client's `monitorEventLoopDelay`
+   * (10 ms resolution): the figures include those 10 ms, so about 10 is an unloaded loop.
+   */
+  service_loop_delay_p99_ms_ingest: number | null;
+  service_loop_delay_max_ms_ingest: number | null;
+  service_loop_delay_p99_ms_idle: number | null;
+  service_loop_delay_max_ms_idle: number | null;
   search_p50_ms_idle: number | null;
   search_p99_ms_idle: number | null;
   search_p50_ms_ingest: number | null;
@@ -63,9 +71,10 @@ export interface RunMeasurements {
   pass: IngestPassResult;
   ingest: SearcherReport;
   idle: SearcherReport;
-  /** The service's figures when ready (before the first send) and once everything was visible. */
+  /** The service's figures when ready (before the first send), once all was visible, after idle. */
   before: ServiceFigures;
   after: ServiceFigures;
+  end: ServiceFigures;
   freshnessSource: string;
   engineRate: number | null;
   /** 1-minute load average at the run's start and end. */
@@ -92,6 +101,10 @@ export function toRecord(m: RunMeasurements): StreamRecord {
     service_freshness_p99_ms: ms(m.after.freshnessP99Ms),
     service_cpu_seconds_ingest: ms(m.after.cpuSeconds - m.before.cpuSeconds),
     service_apply_seconds: ms(m.after.applySeconds),
+    service_loop_delay_p99_ms_ingest: ms(m.after.loopDelayP99Ms),
+    service_loop_delay_max_ms_ingest: ms(m.after.loopDelayMaxMs),
+    service_loop_delay_p99_ms_idle: ms(m.end.loopDelayP99Ms),
+    service_loop_delay_max_ms_idle: ms(m.end.loopDelayMaxMs),
     search_p50_ms_idle: ms(m.idle.p50),
     search_p99_ms_idle: ms(m.idle.p99),
     search_p50_ms_ingest: ms(m.ingest.p50),
@@ -161,6 +174,8 @@ export interface ProbeDelta {
   search_p99_ms_ingest_on: number | null;
   delta_p99_ms_idle: number | null;
   delta_p99_ms_ingest: number | null;
+  loop_delay_p99_ms_idle_off: number | null;
+  loop_delay_p99_ms_idle_on: number | null;
 }
 
 const minus = (a: number | null, b: number | null) => (a === null || b === null ? null : ms(a - b));
@@ -179,6 +194,8 @@ export function probeDeltas(records: readonly StreamRecord[]): ProbeDelta[] {
       search_p99_ms_ingest_on: on.search_p99_ms_ingest,
       delta_p99_ms_idle: minus(on.search_p99_ms_idle, off.search_p99_ms_idle),
       delta_p99_ms_ingest: minus(on.search_p99_ms_ingest, off.search_p99_ms_ingest),
+      loop_delay_p99_ms_idle_off: off.service_loop_delay_p99_ms_idle,
+      loop_delay_p99_ms_idle_on: on.service_loop_delay_p99_ms_idle,
     });
   }
   return deltas;
@@ -193,6 +210,8 @@ export function probeDeltaTable(deltas: readonly ProbeDelta[]): string {
     "ingest p99 off",
     "ingest p99 on",
     "Δ ingest p99",
+    "svc loop delay p99 idle off",
+    "on",
   ];
   const rows = deltas.map((d) => [
     d.rate_target === "full" ? "full" : `${d.rate_target}/s`,
@@ -202,6 +221,8 @@ export function probeDeltaTable(deltas: readonly ProbeDelta[]): string {
     fixed(d.search_p99_ms_ingest_off, 2),
     fixed(d.search_p99_ms_ingest_on, 2),
     fixed(d.delta_p99_ms_ingest, 2),
+    fixed(d.loop_delay_p99_ms_idle_off, 1),
+    fixed(d.loop_delay_p99_ms_idle_on, 1),
   ]);
   return markdownTable(headers, rows);
 }

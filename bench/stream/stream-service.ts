@@ -15,7 +15,8 @@
  * - `close()` SIGKILLs the process and removes the temp dir: the data is thrown away, so a graceful
  *   shutdown's snapshot would only cost time. A process still alive when this one exits is killed.
  * - `serviceFigures(url)` reads the service's own `/metrics`: freshness quantiles from its histogram,
- *   its process CPU seconds and the time spent in batch applies.
+ *   its process CPU seconds, the time spent in batch applies, and its event-loop delay since the
+ *   previous scrape.
  */
 
 import { spawn } from "node:child_process";
@@ -181,9 +182,16 @@ export interface ServiceFigures {
   cpuSeconds: number;
   /** Time spent inside batch applies (`vecstream_batch_apply_seconds_sum`), yields between slices included. */
   applySeconds: number;
+  /**
+   * Event-loop delay p99 and max since the previous scrape (prom-client resets its
+   * `monitorEventLoopDelay` histogram on every scrape): a blocked loop and a process the OS did not
+   * run both show here.
+   */
+  loopDelayP99Ms: number;
+  loopDelayMaxMs: number;
 }
 
-/** What the service's own `/metrics` says; read once the run's upserts are all applied. */
+/** What the service's own `/metrics` says now (cumulative figures, and loop delay since the last scrape). */
 export async function serviceFigures(url: string): Promise<ServiceFigures> {
   const text = await (await fetch(`${url}/metrics`)).text();
   const where = { collection: BENCH_COLLECTION };
@@ -193,5 +201,7 @@ export async function serviceFigures(url: string): Promise<ServiceFigures> {
     freshnessP99Ms: histogramQuantile(buckets, 0.99) * 1000,
     cpuSeconds: sampleValue(text, "process_cpu_seconds_total"),
     applySeconds: sampleValue(text, "vecstream_batch_apply_seconds_sum", where),
+    loopDelayP99Ms: sampleValue(text, "nodejs_eventloop_lag_p99_seconds") * 1000,
+    loopDelayMaxMs: sampleValue(text, "nodejs_eventloop_lag_max_seconds") * 1000,
   };
 }
