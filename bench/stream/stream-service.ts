@@ -98,7 +98,11 @@ export class BenchService {
       },
       stdio: ["ignore", "pipe", "pipe"],
     });
-    const kill = () => this.#child.kill("SIGKILL");
+    // This process exits without close() (a signal, a crash): kill the service and drop its files.
+    const kill = () => {
+      this.#child.kill("SIGKILL");
+      rmSync(this.#dir, { recursive: true, force: true });
+    };
     process.once("exit", kill);
     this.#exited = new Promise((resolve) =>
       this.#child.once("exit", (code, signal) => {
