@@ -2,7 +2,7 @@
  * Every Prometheus metric of the service, in one injected prom-client `Registry`.
  *
  * Contract: metric names and label sets are fixed (the Grafana dashboards read them; see
- * docs/service.md). `Metrics` implements the ingest `IngestObserver`, so the pipeline never imports
+ * README.md). `Metrics` implements the ingest `IngestObserver`, so the pipeline never imports
  * prom-client; size gauges (points, tombstones, memory) read the collections at scrape time through
  * `collect()`, so they cannot go stale and cost nothing between scrapes.
  */

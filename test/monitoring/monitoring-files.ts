@@ -2,15 +2,15 @@
  * Readers shared by the monitoring tests: the documented metric list, the dashboard's PromQL queries
  * and template variables, and the docker-compose / provisioning files, all parsed from the repository.
  *
- * `documentedMetrics()` reads the `## Metrics` section of README.md when it has one, else
- * docs/metrics.md, and returns every backticked `vecstream_*` name that opens a table row.
+ * `documentedMetrics()` reads the `## Metrics` section of README.md
+ * and returns every backticked `vecstream_*` name that opens a table row.
  * `dashboardQueries()` walks every panel (rows' nested panels too) and returns one entry per target
  * with the panel's title, so a failing query can be named. `substituteVariables` replaces Grafana's
  * variables by values Prometheus accepts: multi-value variables by `.*` (what "All" means here) and
  * interval variables by a fixed window.
  */
 
-import { existsSync, readFileSync, readdirSync } from "node:fs";
+import { readFileSync, readdirSync } from "node:fs";
 import { fileURLToPath } from "node:url";
 import { parse } from "yaml";
 
@@ -25,18 +25,14 @@ export function readYaml<T = unknown>(path: string): T {
   return parse(readRepoFile(path)) as T;
 }
 
-/** Where the documented metric list lives now: README's `## Metrics` section once folded in. */
+/** The documented metric list: the README's `## Metrics` section (the test fails when it is missing). */
 export function metricsDocument(): { path: string; text: string } {
-  if (existsSync(`${ROOT}README.md`)) {
-    const readme = readRepoFile("README.md");
-    const start = readme.search(/^## Metrics\s*$/m);
-    if (start >= 0) {
-      const rest = readme.slice(start + 1);
-      const end = rest.search(/^## /m);
-      return { path: "README.md (## Metrics)", text: end >= 0 ? rest.slice(0, end) : rest };
-    }
-  }
-  return { path: "docs/metrics.md", text: readRepoFile("docs/metrics.md") };
+  const readme = readRepoFile("README.md");
+  const start = readme.search(/^## Metrics\s*$/m);
+  if (start < 0) throw new Error("README.md has no '## Metrics' section listing the exported metrics");
+  const rest = readme.slice(start + 1);
+  const end = rest.search(/^## /m);
+  return { path: "README.md (## Metrics)", text: end >= 0 ? rest.slice(0, end) : rest };
 }
 
 /** Names of the `vecstream_*` metrics listed as table rows of the metrics document. */
