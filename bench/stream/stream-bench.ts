@@ -29,6 +29,7 @@ import { positiveInt } from "../lib/cli.js";
 import { writeJson } from "../lib/report.js";
 import { defaultRecipe, generateSynthetic } from "../lib/synthetic.js";
 import { codeVersion, engineInsertRate } from "./stream-env.js";
+import { StreamBenchError } from "./stream-errors.js";
 import { runIngestPass } from "./stream-ingest.js";
 import { SearcherClient } from "./stream-searcher-client.js";
 import { BENCH_COLLECTION, BENCH_HNSW, BenchService, serviceFigures } from "./stream-service.js";
@@ -112,7 +113,8 @@ function parseOptions(argv: string[]): BenchOptions {
 
 async function report(searcher: SearcherClient): Promise<SearcherReport> {
   const reply = await searcher.request({ type: "report" });
-  if (reply.type !== "report") throw new Error("the search client answered a report request with ok");
+  if (reply.type !== "report")
+    throw new StreamBenchError("SEARCHER_FAILED", "the search client answered a report request with ok");
   if (reply.errors > 0)
     say(`  ${reply.errors} searches failed in phase ${reply.phase}; first: ${reply.firstError}`);
   return reply;

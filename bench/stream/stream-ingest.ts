@@ -23,6 +23,7 @@ import type { Message } from "kafkajs";
 import { encodeUpsert } from "../../src/producer/encode.js";
 import { RateLimiter } from "../../src/producer/rate.js";
 import { OffsetTrackingSender } from "../../src/producer/send.js";
+import { StreamBenchError } from "./stream-errors.js";
 
 export interface IngestPassOptions {
   brokers: string[];
@@ -53,17 +54,6 @@ export interface IngestPassResult {
   throughputPerSecond: number;
   /** End-to-end freshness of every batch, ms (send time to seen visible). */
   freshnessMs: number[];
-}
-
-export class StreamBenchError extends Error {
-  readonly code: "INGEST_STALLED" | "SERVICE_UNREACHABLE";
-  readonly retriable = false;
-
-  constructor(code: StreamBenchError["code"], message: string) {
-    super(message);
-    this.name = "StreamBenchError";
-    this.code = code;
-  }
 }
 
 interface SentBatch {

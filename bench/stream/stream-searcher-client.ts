@@ -9,6 +9,7 @@
 import { fork } from "node:child_process";
 import type { ChildProcess } from "node:child_process";
 import { fileURLToPath } from "node:url";
+import { StreamBenchError } from "./stream-errors.js";
 import type { SearcherReply, SearcherRequest } from "./stream-searcher.js";
 
 const SEARCHER = fileURLToPath(new URL("./stream-searcher.ts", import.meta.url));
@@ -23,7 +24,8 @@ export class SearcherClient {
     child.on("message", (message) => this.#waiting.shift()?.resolve(message as SearcherReply));
     this.#exited = new Promise((resolve) =>
       child.once("exit", (code, signal) => {
-        const err = new Error(`the search client exited (code ${code}, signal ${signal})`);
+        const why = `the search client exited (code ${code}, signal ${signal})`;
+        const err = new StreamBenchError("SEARCHER_FAILED", why);
         for (const waiter of this.#waiting.splice(0)) waiter.reject(err);
         resolve();
       }),

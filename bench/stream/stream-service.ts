@@ -26,6 +26,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { createInterface } from "node:readline";
 import { fileURLToPath } from "node:url";
+import { StreamBenchError } from "./stream-errors.js";
 import { histogramQuantile, parseHistogram, sampleValue } from "./stream-stats.js";
 
 const REPO_ROOT = fileURLToPath(new URL("../../", import.meta.url));
@@ -118,7 +119,10 @@ export class BenchService {
     const service = new BenchService(o);
     let timer: NodeJS.Timeout | undefined;
     const timeout = new Promise<never>((_, reject) => {
-      timer = setTimeout(() => reject(new Error(`vecstream not ready in ${timeoutMs} ms`)), timeoutMs);
+      timer = setTimeout(
+        () => reject(new StreamBenchError("SERVICE_START_FAILED", `vecstream not ready in ${timeoutMs} ms`)),
+        timeoutMs,
+      );
     });
     try {
       await Promise.race([service.#ready(), timeout]);
@@ -126,7 +130,13 @@ export class BenchService {
     } catch (err) {
       await service.close();
       const tail = service.#tail.join("\n");
-      throw new Error(`${(err as Error).message}; its last output:\n${tail}`, { cause: err });
+      throw new StreamBenchError(
+        "SERVICE_START_FAILED",
+        `${(err as Error).message}; its last output:\n${tail}`,
+        {
+          cause: err,
+        },
+      );
     } finally {
       clearTimeout(timer);
     }
@@ -164,7 +174,9 @@ export class BenchService {
       };
       this.#lineListeners.add(check);
       check();
-      void this.#exited.then((why) => reject(new Error(`${why} while waiting for '${msg}'`)));
+      void this.#exited.then((why) =>
+        reject(new StreamBenchError("SERVICE_START_FAILED", `${why} while waiting for '${msg}'`)),
+      );
     });
   }
 
