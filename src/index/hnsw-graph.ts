@@ -8,7 +8,8 @@
  *   of a live or tombstoned slot (undefined for a free slot); `idToSlot` maps live ids only.
  * - `flags[s]`: LIVE (0), TOMBSTONE (1: deleted, still linked, walked through but never returned) or
  *   FREE (2: unlinked, on `freeSlots`, reusable). `levels[s]` is the node's top layer (0 when free).
- * - Vectors: `VectorStore` chunks, stride `dim` (see vector-store.ts for the chunk rule).
+ * - Vectors: `VectorStore` chunks, stride `dim` (see vector-store.ts for the chunk rule), resident in
+ *   WebAssembly memory when possible (vector-store-wasm.ts); all distances go through `vectors`.
  * - Layer-0 lists: `links0[s >>> CHUNK_SHIFT]` at `(s & CHUNK_MASK) * stride0`, where
  *   `stride0 = 1 + maxLinks0`: `[count, id_1 .. id_count, unused...]`. Chunk 0 may be partial; every
  *   later chunk holds exactly CHUNK_NODES slots, for vectors and links alike.
@@ -20,9 +21,10 @@
  *   costs little next to the vector and link chunks.
  */
 
-import { CHUNK_MASK, CHUNK_NODES, CHUNK_SHIFT, VectorStore, planGrowth } from "./vector-store.js";
-import type { DistanceKernel, PairKernel } from "./distance.js";
-import { pairKernelFor } from "./distance.js";
+import type { DistanceKernel } from "./distance.js";
+import type { VectorStore } from "./vector-store.js";
+import { CHUNK_MASK, CHUNK_NODES, CHUNK_SHIFT, JsVectorStore, planGrowth } from "./vector-store.js";
+import { WasmVectorStore, createVectorStore } from "./vector-store-wasm.js";
 
 export const LIVE = 0;
 export const TOMBSTONE = 1;
@@ -60,9 +62,8 @@ export class HnswGraph {
   readonly maxLinks0: number;
   readonly stride0: number;
   readonly strideUp: number;
+  /** The metric's kernel; `vectors` computes every distance with it or its WASM equivalent. */
   readonly distance: DistanceKernel;
-  /** Two distances from one query at once (`searchLayer`'s inner loop); always agrees with `distance`. */
-  readonly distancePair: PairKernel;
   vectors: VectorStore;
   links0: Uint32Array[];
   upper: (Uint32Array | undefined)[];
@@ -76,6 +77,8 @@ export class HnswGraph {
   maxLevel = -1;
   liveCount = 0;
   tombstoneCount = 0;
+  /** Distances of one neighbour list during greedy descent (which calls nothing that could reuse it). */
+  readonly descentDists: Float64Array;
   /** Words held by `upper` arrays, kept current so `byteLength` is O(1). */
   upperWords = 0;
 
@@ -86,8 +89,8 @@ export class HnswGraph {
     this.stride0 = 1 + this.maxLinks0;
     this.strideUp = 1 + M;
     this.distance = distance;
-    this.distancePair = pairKernelFor(distance);
-    this.vectors = new VectorStore(dim, initialCapacity);
+    this.vectors = createVectorStore(dim, distance, initialCapacity);
+    this.descentDists = new Float64Array(this.maxLinks0);
     const capacity = this.vectors.capacity;
     const first = this.vectors.chunks[0].length / dim;
     this.links0 = this.vectors.chunks.map(
@@ -171,6 +174,15 @@ export class HnswGraph {
   #ensureCapacity(needed: number): void {
     const old = this.capacity;
     if (needed <= old) return;
+    const store = this.vectors;
+    if (store instanceof WasmVectorStore && !store.canHold(needed)) {
+      // Past wasm32's 4 GiB: one move into JS chunks, after which growth appends chunks again.
+      this.vectors = JsVectorStore.fromChunks(
+        this.dim,
+        store.chunks.map((c) => c.slice()),
+        this.distance,
+      );
+    }
     const first = this.vectors.chunks[0].length / this.dim;
     const plan = planGrowth(first, this.vectors.chunks.length, needed);
     this.vectors.ensureCapacity(needed);

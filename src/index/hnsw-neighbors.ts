@@ -11,7 +11,6 @@
  */
 
 import type { HnswGraph } from "./hnsw-graph.js";
-import { CHUNK_MASK, CHUNK_SHIFT } from "./vector-store.js";
 
 export class NeighborScratch {
   slots = new Uint32Array(128);
@@ -57,20 +56,15 @@ export function selectNeighborsHeuristic(
     for (let i = 0; i < n; i++) out[i] = slots[i];
     return n;
   }
-  const dist = graph.distance;
-  const dim = graph.dim;
-  const vecChunks = graph.vectors.chunks;
+  const vectors = graph.vectors;
   let count = 0;
   let prunedCount = 0;
   for (let i = 0; i < n && count < maxM; i++) {
     const c = slots[i];
-    const cVec = vecChunks[c >>> CHUNK_SHIFT];
-    const cOff = (c & CHUNK_MASK) * dim;
     const cDist = dists[i];
     let good = true;
     for (let j = 0; j < count; j++) {
-      const s = out[j];
-      if (dist(cVec, cOff, vecChunks[s >>> CHUNK_SHIFT], (s & CHUNK_MASK) * dim, dim) < cDist) {
+      if (vectors.distance(c, out[j]) < cDist) {
         good = false;
         break;
       }
@@ -84,30 +78,15 @@ export function selectNeighborsHeuristic(
   return count;
 }
 
-/** `dists[i] = d(v, slots[i])` for `i < n`, where `v` is at `vOff` in `vVec`; two at a time. */
+/** `dists[i] = d(v, slots[i])` for `i < n`, where `v` is the stored vector of slot `from`. */
 export function distancesFrom(
   graph: HnswGraph,
-  vVec: Float32Array,
-  vOff: number,
+  from: number,
   slots: Uint32Array,
   n: number,
   dists: Float64Array,
 ): void {
-  const pair = graph.distancePair;
-  const dim = graph.dim;
-  const vecChunks = graph.vectors.chunks;
-  let i = 0;
-  for (; i + 1 < n; i += 2) {
-    const a = slots[i];
-    const b = slots[i + 1];
-    const aVec = vecChunks[a >>> CHUNK_SHIFT];
-    const bVec = vecChunks[b >>> CHUNK_SHIFT];
-    pair(vVec, vOff, aVec, (a & CHUNK_MASK) * dim, bVec, (b & CHUNK_MASK) * dim, dim, dists, i);
-  }
-  if (i < n) {
-    const a = slots[i];
-    dists[i] = graph.distance(vVec, vOff, vecChunks[a >>> CHUNK_SHIFT], (a & CHUNK_MASK) * dim, dim);
-  }
+  graph.vectors.distances(from, slots, 0, n, dists);
 }
 
 /** Sorts `slots[0..n)` by `dists` ascending (insertion sort: lists are a few dozen entries). */
@@ -153,7 +132,7 @@ export function shrinkIfNeeded(
   const { slots, dists } = scratch;
   for (let j = 0; j < count; j++) slots[j] = links[base + 1 + j];
   slots[count] = added;
-  distancesFrom(graph, graph.vectors.chunk(node), graph.vectors.offset(node), slots, count + 1, dists);
+  distancesFrom(graph, node, slots, count + 1, dists);
   sortByDistance(slots, dists, count + 1);
   const chosen = scratch.chosen;
   const kept = selectNeighborsHeuristic(

@@ -100,7 +100,7 @@ export function repairList(
   const maxM = graph.maxLinks(layer);
   const n = gatherRepairCandidates(graph, ctx, scratch, slot, layer, REPAIR_CANDIDATES_FACTOR * maxM);
   const { slots, dists } = scratch;
-  distancesFrom(graph, graph.vectors.chunk(slot), graph.vectors.offset(slot), slots, n, dists);
+  distancesFrom(graph, slot, slots, n, dists);
   sortByDistance(slots, dists, n);
   const kept = selectNeighborsHeuristic(graph, slots, dists, n, maxM, scratch.chosen, true, scratch.pruned);
   for (let j = 0; j < kept; j++) links[base + 1 + j] = scratch.chosen[j];

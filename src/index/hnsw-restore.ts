@@ -1,7 +1,8 @@
 /**
  * Restoring an `HnswGraph` from `HnswInternals` (a snapshot read back by serialization).
  *
- * Contract: `restoreGraph` adopts the given arrays without copying, after checking every invariant the
+ * Contract: `restoreGraph` adopts the given arrays without copying (except the vectors, which are
+ * copied into WebAssembly memory when the WASM store is in use), after checking every invariant the
  * algorithms rely on (chunk sizes, list counts and targets, flags, ids, free list, counts, entry point);
  * any violation throws `IndexError("CORRUPT_INDEX")` naming the first problem, so a damaged snapshot is
  * refused at load instead of failing later inside a search.
@@ -12,7 +13,8 @@ import { IndexError } from "./errors.js";
 import type { HnswInternals } from "./hnsw-graph.js";
 import { FREE, HnswGraph, LIVE, TOMBSTONE } from "./hnsw-graph.js";
 import type { HnswParams } from "./hnsw-params.js";
-import { CHUNK_NODES, CHUNK_SHIFT, VectorStore } from "./vector-store.js";
+import { CHUNK_NODES, CHUNK_SHIFT } from "./vector-store.js";
+import { vectorStoreFromChunks } from "./vector-store-wasm.js";
 
 function corrupt(message: string, details: Record<string, unknown> = {}): never {
   throw new IndexError("CORRUPT_INDEX", `corrupt HNSW snapshot: ${message}`, details);
@@ -101,7 +103,7 @@ export function restoreGraph(
 ): HnswGraph {
   const graph = new HnswGraph(params.dim, params.M, distance, 1);
   checkChunks(graph, x);
-  graph.vectors = VectorStore.fromChunks(params.dim, x.vectorChunks);
+  graph.vectors = vectorStoreFromChunks(params.dim, distance, x.vectorChunks);
   graph.links0 = x.links0Chunks;
   graph.upper = x.upperLinks;
   graph.levels = x.levels;

@@ -11,7 +11,7 @@
 import { MaxHeap, MinHeap } from "./heap.js";
 import type { HnswGraph } from "./hnsw-graph.js";
 import { LIVE } from "./hnsw-graph.js";
-import { CHUNK_MASK, CHUNK_SHIFT } from "./vector-store.js";
+import { QUERY } from "./vector-store.js";
 import { VisitedPool } from "./visited.js";
 
 /** Reusable state of searches over one graph (one writer and synchronous readers share it). */
@@ -67,11 +67,11 @@ export function greedyDescent(
   toLayer: number,
   ctx?: SearchContext,
 ): number {
-  const dist = graph.distance;
-  const dim = graph.dim;
-  const vecChunks = graph.vectors.chunks;
+  const vectors = graph.vectors;
+  vectors.setQuery(q, qOff);
+  const dists = graph.descentDists;
   let cur = entry;
-  let curDist = dist(q, qOff, vecChunks[cur >>> CHUNK_SHIFT], (cur & CHUNK_MASK) * dim, dim);
+  let curDist = vectors.distance(QUERY, cur);
   let computed = 1;
   for (let layer = fromLayer; layer >= toLayer; layer--) {
     let changed = true;
@@ -81,12 +81,11 @@ export function greedyDescent(
       const base = graph.linksBase(cur, layer);
       const count = links[base];
       computed += count;
-      for (let j = 1; j <= count; j++) {
-        const n = links[base + j];
-        const d = dist(q, qOff, vecChunks[n >>> CHUNK_SHIFT], (n & CHUNK_MASK) * dim, dim);
-        if (d < curDist) {
-          curDist = d;
-          cur = n;
+      vectors.distances(QUERY, links, base + 1, count, dists);
+      for (let j = 0; j < count; j++) {
+        if (dists[j] < curDist) {
+          curDist = dists[j];
+          cur = links[base + 1 + j];
           changed = true;
         }
       }
@@ -112,9 +111,8 @@ export function searchLayer(
   filter: ((id: string) => boolean) | null,
   deadline = Infinity,
 ): void {
-  const dist = graph.distance;
-  const dim = graph.dim;
-  const vecChunks = graph.vectors.chunks;
+  const vectors = graph.vectors;
+  vectors.setQuery(q, qOff);
   const flags = graph.flags;
   const slotIds = graph.slotIds;
   ctx.fitTo(graph);
@@ -128,7 +126,7 @@ export function searchLayer(
   const tags = visited.tags;
   const epoch = visited.epoch;
 
-  const entryDist = dist(q, qOff, vecChunks[entry >>> CHUNK_SHIFT], (entry & CHUNK_MASK) * dim, dim);
+  const entryDist = vectors.distance(QUERY, entry);
   tags[entry] = epoch;
   candidates.push(entryDist, entry);
   if (flags[entry] === LIVE && (filter === null || filter(slotIds[entry] as string))) {
@@ -146,7 +144,7 @@ export function searchLayer(
     }
     const c = candidates.topValue();
     candidates.pop();
-    const m = scoreFreshNeighbours(graph, ctx, q, qOff, c, layer, tags, epoch);
+    const m = scoreFreshNeighbours(graph, ctx, c, layer, tags, epoch);
     computed += m;
     for (let j = 0; j < m; j++) {
       const n = fresh[j];
@@ -167,21 +165,17 @@ export function searchLayer(
 
 /**
  * Marks the unvisited neighbours of `c` on `layer` visited, copies them to `ctx.fresh` and their
- * distances to the query to `ctx.freshDists`, two at a time with the pair kernel; returns their count.
+ * distances to the query (set by the caller) to `ctx.freshDists` in one batch call; returns their count.
  */
 function scoreFreshNeighbours(
   graph: HnswGraph,
   ctx: SearchContext,
-  q: Float32Array,
-  qOff: number,
   c: number,
   layer: number,
   tags: Uint16Array,
   epoch: number,
 ): number {
-  const { fresh, freshDists } = ctx;
-  const dim = graph.dim;
-  const vecChunks = graph.vectors.chunks;
+  const fresh = ctx.fresh;
   const links = graph.linksArray(c, layer);
   const base = graph.linksBase(c, layer);
   const count = links[base];
@@ -192,18 +186,6 @@ function scoreFreshNeighbours(
     tags[n] = epoch;
     fresh[m++] = n;
   }
-  const pair = graph.distancePair;
-  let j = 0;
-  for (; j + 1 < m; j += 2) {
-    const a = fresh[j];
-    const b = fresh[j + 1];
-    const aVec = vecChunks[a >>> CHUNK_SHIFT];
-    const bVec = vecChunks[b >>> CHUNK_SHIFT];
-    pair(q, qOff, aVec, (a & CHUNK_MASK) * dim, bVec, (b & CHUNK_MASK) * dim, dim, freshDists, j);
-  }
-  if (j < m) {
-    const a = fresh[j];
-    freshDists[j] = graph.distance(q, qOff, vecChunks[a >>> CHUNK_SHIFT], (a & CHUNK_MASK) * dim, dim);
-  }
+  if (m > 0) graph.vectors.distances(QUERY, fresh, 0, m, ctx.freshDists);
   return m;
 }

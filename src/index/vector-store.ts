@@ -1,22 +1,31 @@
 /**
- * Vector storage: every node's vector in a chunked Float32Array slab with stride `dim`.
+ * Vector storage and the distances between stored vectors: every node's vector in chunks with stride
+ * `dim`, behind one API with two implementations (`JsVectorStore` here, `WasmVectorStore` in
+ * vector-store-wasm.ts, chosen by `createVectorStore` there).
  *
  * Contract: slot `s` lives in `chunks[s >>> CHUNK_SHIFT]` at float offset `(s & CHUNK_MASK) * dim`;
- * callers outside the hot loops use `chunk(s)`/`offset(s)`, and the hot loops read `chunks` into a local
- * and compute the same two expressions inline. Nothing else may assume where a vector lives, so the
- * backing memory can later move (to WebAssembly memory for a SIMD kernel) behind these accessors.
+ * callers use `chunk(s)`/`offset(s)`/`view(s)` to read it and `distance`/`distances` to compare it.
+ * Distances take vector handles: a slot number, or `QUERY` for the vector last given to `setQuery`
+ * (a copy, so the caller's array may change afterwards). Every function that uses `QUERY` sets it
+ * first, so a query never leaks from one search into another. Distances follow distance.ts: smaller
+ * is nearer; the WASM store sums in float32 lanes (relative difference ~1e-6 from the JS kernels).
  *
  * Growth (see `planGrowth`): chunk 0 doubles until it holds CHUNK_NODES slots, so small indexes stay
  * small; beyond that whole chunks are appended, so tens of millions of vectors never need one giant
- * reallocation or copy. Cost measured on siftsmall (10K x 128, CPU time, 4 alternating runs each): with
- * 4K-slot chunks (3 chunks) against one chunk, build 2,760/s against 2,760/s and ef-64 search 5,980 QPS
- * against 5,920 QPS, i.e. no measurable cost: the chunk lookup is one array load per visited node.
+ * reallocation or copy. Cost measured on siftsmall (10K x 128, CPU time): no measurable cost from the
+ * chunk lookup (one array load per visited node).
  */
+
+import type { DistanceKernel, PairKernel } from "./distance.js";
+import { l2Squared, pairKernelFor } from "./distance.js";
 
 /** log2 of the number of slots per full chunk (64K nodes: 32 MiB of vectors at dim 128). */
 export const CHUNK_SHIFT = 16;
 export const CHUNK_NODES = 1 << CHUNK_SHIFT;
 export const CHUNK_MASK = CHUNK_NODES - 1;
+
+/** The handle of the vector last passed to `setQuery` (slots are never negative). */
+export const QUERY = -1;
 
 /**
  * The slot counts of the chunks needed to hold `needed` slots, given the current chunk sizes. Returns
@@ -36,13 +45,70 @@ export function planGrowth(
   return { chunk0Slots: first, appendFull };
 }
 
-export class VectorStore {
+/** The storage API shared by both implementations; the slot accessors work on `chunks` alike. */
+export abstract class VectorStore {
   readonly dim: number;
-  chunks: Float32Array[];
+  /** Views of the vectors by chunk (see the module doc); replaced whenever the store grows. */
+  chunks: Float32Array[] = [];
+
+  constructor(dim: number) {
+    this.dim = dim;
+  }
+
+  abstract get capacity(): number;
+  abstract get byteLength(): number;
+  /** Makes room for slots `[0, needed)`; existing vectors keep their slots, `chunks` is re-read. */
+  abstract ensureCapacity(needed: number): void;
+  /** Copies `dim` floats of `q` from `qOff` as the `QUERY` vector. */
+  abstract setQuery(q: Float32Array, qOff: number): void;
+  /** Distance between two handles (slots or `QUERY`). */
+  abstract distance(a: number, b: number): number;
+  /** `out[i] = distance(from, slots[start + i])` for `i < n`. */
+  abstract distances(from: number, slots: Uint32Array, start: number, n: number, out: Float64Array): void;
+
+  chunk(slot: number): Float32Array {
+    return this.chunks[slot >>> CHUNK_SHIFT];
+  }
+
+  offset(slot: number): number {
+    return (slot & CHUNK_MASK) * this.dim;
+  }
+
+  write(slot: number, vector: Float32Array): void {
+    this.chunks[slot >>> CHUNK_SHIFT].set(vector, (slot & CHUNK_MASK) * this.dim);
+  }
+
+  /** True when the stored vector equals `vector` bit for bit (used to make upserts idempotent). */
+  equals(slot: number, vector: Float32Array): boolean {
+    const c = this.chunks[slot >>> CHUNK_SHIFT];
+    const off = (slot & CHUNK_MASK) * this.dim;
+    for (let i = 0; i < this.dim; i++) if (c[off + i] !== vector[i]) return false;
+    return true;
+  }
+
+  /** A view of the stored vector (no copy); valid until the slot is reused or the store grows. */
+  view(slot: number): Float32Array {
+    const off = (slot & CHUNK_MASK) * this.dim;
+    return this.chunks[slot >>> CHUNK_SHIFT].subarray(off, off + this.dim);
+  }
+}
+
+/**
+ * Vectors in ordinary Float32Array chunks, compared with the JS kernels of distance.ts (or any kernel
+ * given, e.g. a measurement adaptor). The fallback where WebAssembly SIMD is unavailable, and the store
+ * beyond the WASM store's 4 GiB bound.
+ */
+export class JsVectorStore extends VectorStore {
+  readonly kernel: DistanceKernel;
+  readonly #pair: PairKernel;
+  readonly #query: Float32Array;
   #capacity: number;
 
-  constructor(dim: number, initialCapacity: number) {
-    this.dim = dim;
+  constructor(dim: number, initialCapacity: number, kernel: DistanceKernel = l2Squared) {
+    super(dim);
+    this.kernel = kernel;
+    this.#pair = pairKernelFor(kernel);
+    this.#query = new Float32Array(dim);
     const first = Math.min(CHUNK_NODES, Math.max(1, initialCapacity));
     this.chunks = [new Float32Array(first * dim)];
     this.#capacity = first;
@@ -50,8 +116,8 @@ export class VectorStore {
   }
 
   /** Adopts existing chunks (from a snapshot); chunk 0 may be partial, every later chunk must be full. */
-  static fromChunks(dim: number, chunks: Float32Array[]): VectorStore {
-    const store = new VectorStore(dim, 1);
+  static fromChunks(dim: number, chunks: Float32Array[], kernel: DistanceKernel = l2Squared): JsVectorStore {
+    const store = new JsVectorStore(dim, 1, kernel);
     store.chunks = chunks;
     store.#capacity = chunks.reduce((n, c) => n + c.length / dim, 0);
     return store;
@@ -80,29 +146,43 @@ export class VectorStore {
     this.#capacity = plan.chunk0Slots + (this.chunks.length - 1) * CHUNK_NODES;
   }
 
-  chunk(slot: number): Float32Array {
-    return this.chunks[slot >>> CHUNK_SHIFT];
+  setQuery(q: Float32Array, qOff: number): void {
+    const query = this.#query;
+    for (let i = 0; i < this.dim; i++) query[i] = q[qOff + i];
   }
 
-  offset(slot: number): number {
-    return (slot & CHUNK_MASK) * this.dim;
+  distance(a: number, b: number): number {
+    const dim = this.dim;
+    const chunks = this.chunks;
+    const aVec = a < 0 ? this.#query : chunks[a >>> CHUNK_SHIFT];
+    const bVec = b < 0 ? this.#query : chunks[b >>> CHUNK_SHIFT];
+    return this.kernel(
+      aVec,
+      a < 0 ? 0 : (a & CHUNK_MASK) * dim,
+      bVec,
+      b < 0 ? 0 : (b & CHUNK_MASK) * dim,
+      dim,
+    );
   }
 
-  write(slot: number, vector: Float32Array): void {
-    this.chunks[slot >>> CHUNK_SHIFT].set(vector, (slot & CHUNK_MASK) * this.dim);
-  }
-
-  /** True when the stored vector equals `vector` bit for bit (used to make upserts idempotent). */
-  equals(slot: number, vector: Float32Array): boolean {
-    const c = this.chunks[slot >>> CHUNK_SHIFT];
-    const off = (slot & CHUNK_MASK) * this.dim;
-    for (let i = 0; i < this.dim; i++) if (c[off + i] !== vector[i]) return false;
-    return true;
-  }
-
-  /** A view of the stored vector (no copy); valid until the slot is reused. */
-  view(slot: number): Float32Array {
-    const off = (slot & CHUNK_MASK) * this.dim;
-    return this.chunks[slot >>> CHUNK_SHIFT].subarray(off, off + this.dim);
+  /** Two at a time with the pair kernel (the `from` vector is loaded once for both). */
+  distances(from: number, slots: Uint32Array, start: number, n: number, out: Float64Array): void {
+    const dim = this.dim;
+    const chunks = this.chunks;
+    const vVec = from < 0 ? this.#query : chunks[from >>> CHUNK_SHIFT];
+    const vOff = from < 0 ? 0 : (from & CHUNK_MASK) * dim;
+    const pair = this.#pair;
+    let i = 0;
+    for (; i + 1 < n; i += 2) {
+      const a = slots[start + i];
+      const b = slots[start + i + 1];
+      const aVec = chunks[a >>> CHUNK_SHIFT];
+      const bVec = chunks[b >>> CHUNK_SHIFT];
+      pair(vVec, vOff, aVec, (a & CHUNK_MASK) * dim, bVec, (b & CHUNK_MASK) * dim, dim, out, i);
+    }
+    if (i < n) {
+      const a = slots[start + i];
+      out[i] = this.kernel(vVec, vOff, chunks[a >>> CHUNK_SHIFT], (a & CHUNK_MASK) * dim, dim);
+    }
   }
 }

@@ -3,7 +3,7 @@ import { kernelFor, l2Squared, pairKernelFor } from "../../src/index/distance.js
 import { FREE, HnswGraph, LIVE, TOMBSTONE } from "../../src/index/hnsw-graph.js";
 import { HnswIndex } from "../../src/index/hnsw-index.js";
 import { SeededRandom } from "../../src/index/random.js";
-import { CHUNK_NODES, VectorStore, planGrowth } from "../../src/index/vector-store.js";
+import { CHUNK_NODES, JsVectorStore, planGrowth } from "../../src/index/vector-store.js";
 
 describe("chunked HNSW storage", () => {
   it("doubles the first chunk up to a full chunk, then appends whole chunks", () => {
@@ -20,7 +20,7 @@ describe("chunked HNSW storage", () => {
   });
 
   it("keeps every vector where it was written while chunks are added", () => {
-    const store = new VectorStore(3, 10);
+    const store = new JsVectorStore(3, 10);
     const n = CHUNK_NODES + 100;
     store.ensureCapacity(n);
     for (const slot of [0, 9, CHUNK_NODES - 1, CHUNK_NODES, n - 1])
