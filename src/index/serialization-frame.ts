@@ -25,14 +25,21 @@ import { IndexError } from "./errors.js";
 import type { Metric } from "./types.js";
 
 export const MAGIC = "VSHNSW";
-/** 2 since the HNSW header gained `consolidationRatio`; files in version 1 (its first draft) are refused. */
-export const FORMAT_VERSION = 2;
+/**
+ * The version written. 2 added `consolidationRatio` to the HNSW header; 3 added the HNSW `PASS` section
+ * (the delete-consolidation pass in progress). Version 1 (the first draft) is refused.
+ */
+export const FORMAT_VERSION = 3;
+/** Versions this build reads: a version 2 file is an HNSW file without `PASS`, loaded with no pass running. */
+export const READABLE_VERSIONS: readonly number[] = [2, 3];
 export const MAX_CHUNK_BYTES = 1 << 20;
 export const MAX_HEADER_BYTES = 4096;
 const TRAILER_TAG = "VEND";
 
 /** A verified header: the kind, the common parameters and the kind's named u32 fields. */
 export interface SnapshotHeader {
+  /** The file's format version, one of `READABLE_VERSIONS`. */
+  version: number;
   kind: number;
   metric: Metric;
   dim: number;

@@ -10,11 +10,16 @@
  *     IDS   ids of every non-free slot, slot order FREE  u32 free-slot stack, bottom first
  *     VECS  f32 nodeCount * dim                   LNK0  u32 nodeCount * (1 + 2M) layer-0 records
  *     UPPR  u32 levels[s] * (1 + M) words for each slot s with levels[s] > 0, slot order
+ *     PASS  the delete-consolidation pass in progress: empty when none runs, else u32 cursor followed
+ *           by the u32 slots it will free ("doomed"), ascending (format version 3 on)
  *
  * Sizes of all but IDS follow from the verified header and LEVL, so every announced length is checked
  * before anything is allocated from it. The header also carries `consolidationRatio`, a runtime knob
- * that changes when deletes are repaired, as float64 bits, so further writes behave identically. Graph-level consistency (link targets, entry point) is then
- * checked by `HnswIndex.fromInternals`.
+ * that changes when deletes are repaired, as float64 bits, so further writes behave identically. PASS exists for the same reason: a pass repairs a few nodes per
+ * mutation (hnsw-consolidation.ts), so an index saved mid-pass must resume that very pass, not start a
+ * new one over a different set of tombstones, for its graph to stay identical to one never saved. A
+ * version 2 file has no PASS and loads with no pass running. Graph-level consistency (link targets,
+ * entry point, doomed slots being tombstones) is then checked by `HnswIndex.fromInternals`.
  */
 
 import { FREE } from "./hnsw-graph.js";
@@ -46,7 +51,8 @@ export const HNSW_FIELDS = [
   "consolidationRatioHigh",
 ] as const;
 
-const SECTION_COUNT = 7;
+/** Sections of a version 2 file; version 3 adds PASS. */
+const V2_SECTION_COUNT = 7;
 /** Slots a loaded index may hold; matches the largest `initialCapacity` the parameters accept. */
 const MAX_SLOTS = 2 ** 31;
 
@@ -103,6 +109,9 @@ export function* writeHnswSections(
       if (g.levels[s] > 0 && links !== undefined) yield* w.putBytes(bytesOf(links));
     }
   });
+  const pass = g.consolidation ?? null;
+  const passWords = pass === null ? [] : [pass.cursor, ...pass.doomed];
+  yield* w.section("PASS", 4 * passWords.length, () => w.putBytes(bytesOf(Uint32Array.from(passWords))));
 }
 
 /** Writes the first `n` slots of per-slot records (`stride` elements each) held in chunks. */
@@ -150,6 +159,8 @@ export async function readHnswSections(r: FrameReader, header: SnapshotHeader): 
   const links0Chunks = layout.chunkSlots.map((count) => new Uint32Array(count * stride0));
   await readSlots(r, "LNK0", links0Chunks, n, stride0);
   const upperLinks = await readUpper(r, slots.levels, n, params.M, layout.capacity);
+  const hasPass = header.version >= 3;
+  const consolidation = hasPass ? await readPass(r, f.tombstoneCount) : null;
   const internals: HnswInternals = {
     ...slots,
     nodeCount: n,
@@ -163,13 +174,14 @@ export async function readHnswSections(r: FrameReader, header: SnapshotHeader): 
     rngState: f.rngState,
     liveCount: f.liveCount,
     tombstoneCount: f.tombstoneCount,
+    consolidation,
   };
   r.section = "graph";
   const index = r.asCorrupt(() => HnswIndex.fromInternals(params, internals));
   const ratio = float64FromWords(f.consolidationRatioLow, f.consolidationRatioHigh);
   if (!(ratio >= 0)) throw r.corrupt(`consolidation ratio ${ratio} is not a number >= 0`);
   index.consolidationRatio = ratio;
-  return [index, SECTION_COUNT];
+  return [index, V2_SECTION_COUNT + (hasPass ? 1 : 0)];
 }
 
 /** Reads LEVL, FLAG, IDS and FREE into per-slot arrays sized to `capacity`. */
@@ -256,4 +268,22 @@ async function readUpper(
   }
   await r.closeSection();
   return upper;
+}
+
+/**
+ * Reads PASS: null when no pass runs. Doomed slots must ascend strictly (as written), so none can be
+ * freed twice; that they are tombstones within the used slots is checked by `fromInternals`.
+ */
+async function readPass(r: FrameReader, tombstoneCount: number): Promise<HnswInternals["consolidation"]> {
+  const length = await r.openSection("PASS", { min: 0, max: 4 + 4 * tombstoneCount });
+  if (length % 4 !== 0) throw r.corrupt(`payload of ${length} bytes is not a whole number of u32 words`);
+  const words = new Uint32Array(length / 4);
+  await r.readInto(bytesOf(words));
+  await r.closeSection();
+  if (words.length === 0) return null;
+  const doomed = words.slice(1);
+  for (let i = 1; i < doomed.length; i++) {
+    if (doomed[i] <= doomed[i - 1]) throw r.corrupt(`doomed slot ${doomed[i]} does not ascend`);
+  }
+  return { cursor: words[0], doomed };
 }

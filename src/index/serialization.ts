@@ -25,6 +25,7 @@ import {
   FrameWriter,
   MAGIC,
   MAX_HEADER_BYTES,
+  READABLE_VERSIONS,
   assertLittleEndian,
   bytesOf,
   idsByteLength,
@@ -105,11 +106,11 @@ async function readHeader(r: FrameReader): Promise<SnapshotHeader> {
     throw r.corrupt(`not a vecstream index: expected magic ${MAGIC}, found ${JSON.stringify(magic)}`);
   }
   const version = await r.u16();
-  if (version !== FORMAT_VERSION) {
+  if (!READABLE_VERSIONS.includes(version)) {
     throw new IndexError(
       "UNSUPPORTED_VERSION",
-      `index snapshot has format version ${version}; this build reads version ${FORMAT_VERSION} only`,
-      { version, supported: [FORMAT_VERSION] },
+      `index snapshot has format version ${version}; this build reads versions ${READABLE_VERSIONS.join(", ")}`,
+      { version, supported: [...READABLE_VERSIONS] },
     );
   }
   const length = await r.u32();
@@ -129,7 +130,7 @@ async function readHeader(r: FrameReader): Promise<SnapshotHeader> {
   }
   const fields: Record<string, number> = {};
   names.forEach((name, i) => (fields[name] = body.getUint32(8 + 4 * i, true)));
-  return { kind, metric, dim: body.getUint32(4, true), fields };
+  return { version, kind, metric, dim: body.getUint32(4, true), fields };
 }
 
 async function readTrailer(r: FrameReader, sections: number): Promise<void> {

@@ -4,7 +4,7 @@
  */
 
 import { once } from "node:events";
-import { createReadStream, createWriteStream, mkdtempSync, rmSync } from "node:fs";
+import { createReadStream, createWriteStream, mkdtempSync, readFileSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { Readable } from "node:stream";
@@ -148,6 +148,62 @@ describe("snapshot of HnswIndex settings", () => {
       expect(concat(serializeIndex(loaded))).toEqual(concat(serializeIndex(index)));
     },
   );
+});
+
+describe("snapshot of a delete-consolidation pass in progress", () => {
+  /** An index whose last mutation left a consolidation pass part-way through its nodes. */
+  function midPass(seed: number): HnswIndex {
+    const rng = new SeededRandom(seed);
+    const index = makeIndex("hnsw", "l2", 6) as HnswIndex;
+    for (let i = 0; i < 300; i++) index.upsert(`doc-${i}`, randomVector(rng, 6));
+    // Deleting a tenth of the points starts a pass; it repairs 32 nodes per mutation, so it is still
+    // running one mutation later.
+    for (let i = 0; i < 40 && !index.consolidating; i++) index.delete(`doc-${rng.nextInt(300)}`);
+    index.upsert("after-start", randomVector(rng, 6));
+    expect(index.consolidating).toBe(true);
+    expect(index.internals().consolidation?.cursor).toBeGreaterThan(0);
+    return index;
+  }
+
+  it("loads an index saved mid-pass with the same pass (doomed slots and cursor)", async () => {
+    const index = midPass(31);
+    const loaded = (await deserializeIndex(serializeIndex(index))) as HnswIndex;
+    expect(loaded.consolidating).toBe(true);
+    expect(loaded.internals().consolidation).toEqual(index.internals().consolidation);
+  });
+
+  it("evolves byte-identically to the original under further writes after loading mid-pass", async () => {
+    const index = midPass(32);
+    const loaded = await deserializeIndex(serializeIndex(index));
+    // Enough writes to finish the pass in progress and run further ones.
+    churn(index, new SeededRandom(33), 600, 400);
+    churn(loaded, new SeededRandom(33), 600, 400);
+    expectSameAnswers(index, loaded, new SeededRandom(34));
+    expect(concat(serializeIndex(loaded))).toEqual(concat(serializeIndex(index)));
+  });
+});
+
+describe("snapshot format version 2", () => {
+  // Written by the version 2 build (before PASS existed): 40 points v0..v39 at (i, i+.1, i+.2, i+.3),
+  // every ninth deleted, M 4, seed 5, no consolidation pass running.
+  const path = new URL("./fixtures/hnsw-format-v2.vsnap", import.meta.url);
+
+  it("loads a version 2 file with no pass running, and saves it again in the current version", async () => {
+    const bytes = new Uint8Array(readFileSync(path));
+    expect(bytes[6]).toBe(2);
+    const loaded = (await deserializeIndex([bytes])) as HnswIndex;
+    const kept = Array.from({ length: 40 }, (_, i) => i).filter((i) => i % 9 !== 0);
+    expect(new Set(loaded.ids())).toEqual(new Set(kept.map((i) => `v${i}`)));
+    expect(loaded.consolidating).toBe(false);
+    for (const i of kept) {
+      const vector = [i, i + 0.1, i + 0.2, i + 0.3];
+      expect(loaded.getVector(`v${i}`)).toEqual(Float32Array.from(vector));
+      expect(loaded.search(vector, 1)[0]).toMatchObject({ id: `v${i}`, distance: 0 });
+    }
+    const again = concat(serializeIndex(loaded));
+    expect(again[6]).toBe(3);
+    expectSameAnswers(loaded, await deserializeIndex([again]), new SeededRandom(35));
+  });
 });
 
 describe("snapshot files", () => {

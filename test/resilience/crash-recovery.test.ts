@@ -13,13 +13,14 @@
  * Each run joins the group under its own id (VECSTREAM_GROUP_ID): the service starts every partition
  * from its own applied offset + 1, never from the group's committed offset, so this changes nothing
  * about what is replayed, and it spares each restart the mock's wait for the killed member's session.
- * Search answers are compared by recall@10 against an exact scan of the expected state, recovered vs a
- * never-crashed witness, not hit for hit. One partition gives both the same ops in the same order and a
- * snapshot carries the level generator's state, so before incremental delete consolidation the graphs
- * were identical (this test asserted that); but a snapshot does not carry a consolidation pass in
- * progress (`HnswIndex.#pass`), so a restore restarts that pass with a different set of tombstones and
- * the recovered graph legitimately differs in shape. The state itself (ids, vectors, payloads) is still
- * compared exactly, for both instances.
+ * One partition keeps one total order, so the recovered HNSW graph and the never-crashed witness's saw
+ * the same ops in the same order; a snapshot carries the level generator's state and the
+ * delete-consolidation pass in progress (format version 3, `PASS`), so a restored index resumes that very
+ * pass and the two graphs must be identical: every search answers hit for hit, ids and distances. (This
+ * was loosened to a recall comparison while snapshots lacked the pass: a restore then started a new
+ * pass over a different set of tombstones and the graph diverged in shape.) The state itself (ids,
+ * vectors, payloads) is compared exactly for both instances, and recall@10 against an exact scan is
+ * logged.
  */
 
 import { existsSync, mkdirSync, readdirSync, watch } from "node:fs";
@@ -138,7 +139,7 @@ async function crashCycle(
 
 describe.skipIf(!available)("crash recovery under SIGKILL", () => {
   it(
-    "holds exactly the log's final state after repeated SIGKILLs, and searches as well as a never-crashed instance",
+    "holds exactly the log's final state after repeated SIGKILLs, and answers every search hit for hit like a never-crashed instance",
     { timeout: 240_000 },
     async () => {
       const broker: DevBroker = await startDevBroker({
@@ -195,25 +196,21 @@ describe.skipIf(!available)("crash recovery under SIGKILL", () => {
 
       expect(await compareWithExpected(witness.url, SPEC.name, ids, expected)).toEqual([]);
 
-      // Search quality: recall@10 against an exact scan of the expected state, recovered vs witness.
+      // Identical graphs: every answer equals the witness's, hit for hit (ids and distances).
       const queries = Array.from({ length: 25 }, () =>
         Array.from({ length: SPEC.dim }, () => Math.fround(rnd.next() * 2 - 1)),
       );
-      const recall = { recovered: 0, witness: 0, identical: 0 };
-      for (const q of queries) {
-        const truth = new Set(exactNeighbours(expected, q, 10));
+      let found = 0;
+      for (const [i, q] of queries.entries()) {
         const recovered = await search(proc.url, SPEC.name, q, 10);
-        const fresh = await search(witness.url, SPEC.name, q, 10);
-        recall.recovered += recovered.filter((h) => truth.has(h.id)).length / (10 * queries.length);
-        recall.witness += fresh.filter((h) => truth.has(h.id)).length / (10 * queries.length);
-        if (JSON.stringify(recovered) === JSON.stringify(fresh)) recall.identical++;
+        expect(recovered.length, `query ${i}`).toBe(10);
+        expect(recovered, `query ${i}`).toEqual(await search(witness.url, SPEC.name, q, 10));
+        const truth = new Set(exactNeighbours(expected, q, 10));
+        found += recovered.filter((h) => truth.has(h.id)).length;
       }
       console.info(
-        `crash recovery: recall@10 recovered ${recall.recovered.toFixed(3)}, never-crashed ` +
-          `${recall.witness.toFixed(3)}; identical answers for ${recall.identical}/${queries.length} queries`,
+        `crash recovery: recall@10 of the recovered index vs exact = ${found / (10 * queries.length)}`,
       );
-      expect(recall.recovered).toBeGreaterThanOrEqual(0.9);
-      expect(recall.recovered).toBeGreaterThanOrEqual(recall.witness - 0.03);
     },
   );
 });
