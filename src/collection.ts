@@ -9,6 +9,12 @@
  * so it can never observe half a batch. Searches are synchronous and may run at any time between
  * slices: a slice is all-or-nothing from a reader's point of view because JavaScript does not
  * interleave inside synchronous code.
+ *
+ * An op the index refuses (an `IndexError`, e.g. a vector the engine rejects) stops the batch there:
+ * every op before it stays applied with its offsets recorded, the refused op and those after it are not
+ * applied, and `apply` rejects with the engine's error. The pipeline then retries the batch op by op,
+ * skipping what the recorded offsets cover, and dead-letters the refused op (src/stream/pipeline.ts),
+ * so nothing is lost, applied twice, or silently dropped.
  */
 
 import { setImmediate as yieldToEventLoop } from "node:timers/promises";
@@ -49,8 +55,6 @@ export interface CollectionOptions {
   applySliceMs: number;
   /** Called whenever a partition's applied offset rises (metrics). */
   onAppliedOffset?: (partition: number, offset: number) => void;
-  /** Called for an op the index rejected (the pipeline should have dead-lettered it); it is skipped. */
-  onRejected?: (op: MutationOp, error: unknown) => void;
 }
 
 interface Waiter {
@@ -74,7 +78,6 @@ export class Collection implements CollectionSink {
   readonly config: CollectionConfig;
   readonly #applySliceMs: number;
   readonly #onAppliedOffset: (partition: number, offset: number) => void;
-  readonly #onRejected: (op: MutationOp, error: unknown) => void;
   #index: VectorIndex;
   #payloads = new Map<string, Payload>();
   #offsets = new Map<number, number>();
@@ -96,7 +99,6 @@ export class Collection implements CollectionSink {
     this.#index = options.index;
     this.#applySliceMs = options.applySliceMs;
     this.#onAppliedOffset = options.onAppliedOffset ?? (() => {});
-    this.#onRejected = options.onRejected ?? (() => {});
   }
 
   get index(): VectorIndex {
@@ -163,30 +165,32 @@ export class Collection implements CollectionSink {
     while (i < ops.length) {
       const sliceEnd = performance.now() + this.#applySliceMs;
       const touched = new Map<number, number>();
-      do {
-        const op = ops[i++];
-        this.#applyOne(op);
-        const seen = touched.get(op.partition);
-        if (seen === undefined || op.offset > seen) touched.set(op.partition, op.offset);
-      } while (i < ops.length && performance.now() < sliceEnd);
-      this.#raiseOffsets(touched);
+      try {
+        do {
+          const op = ops[i];
+          this.#applyOne(op);
+          i++;
+          const seen = touched.get(op.partition);
+          if (seen === undefined || op.offset > seen) touched.set(op.partition, op.offset);
+        } while (i < ops.length && performance.now() < sliceEnd);
+      } finally {
+        // On a refusal too: the ops before it are applied, and the retry skips them by these offsets.
+        this.#raiseOffsets(touched);
+      }
       if (i < ops.length) await yieldToEventLoop();
     }
   }
 
+  /** Applies one op; the index validates before it mutates, so a refused op changes nothing. */
   #applyOne(op: MutationOp): void {
-    try {
-      if (op.kind === "upsert") {
-        this.#index.upsert(op.id, op.vector);
-        if (op.payload !== undefined) this.#payloads.set(op.id, op.payload);
-        else this.#payloads.delete(op.id);
-        this.#upsertsSinceSnapshot++;
-      } else {
-        this.#index.delete(op.id);
-        this.#payloads.delete(op.id);
-      }
-    } catch (err) {
-      this.#onRejected(op, err);
+    if (op.kind === "upsert") {
+      this.#index.upsert(op.id, op.vector);
+      if (op.payload !== undefined) this.#payloads.set(op.id, op.payload);
+      else this.#payloads.delete(op.id);
+      this.#upsertsSinceSnapshot++;
+    } else {
+      this.#index.delete(op.id);
+      this.#payloads.delete(op.id);
     }
   }
 

@@ -85,8 +85,6 @@ export async function startService(config: Config, options: ServiceOptions = {})
       index: newIndex(c),
       applySliceMs: config.pipeline.applySliceMs,
       onAppliedOffset: (partition, offset) => metrics.onAppliedOffset(c.name, partition, offset),
-      onRejected: (op, err) =>
-        log.warn({ err, collection: c.name, id: op.id, offset: op.offset }, "op rejected"),
     });
     collections.set(c.name, collection);
     statuses.set(c.name, "loading_snapshot");

@@ -2,6 +2,7 @@ import { describe, expect, it } from "vitest";
 import { Collection, ReadYourWritesTimeoutError } from "../src/collection.js";
 import type { CollectionConfig } from "../src/config.js";
 import { BruteForceIndex } from "../src/index/brute-force-index.js";
+import { IndexError } from "../src/index/errors.js";
 import type { MutationOp } from "../src/stream/ops.js";
 
 const config: CollectionConfig = {
@@ -140,24 +141,42 @@ describe("Collection", () => {
     expect(collection.upsertsSinceSnapshot).toBe(0);
   });
 
-  it("skips an op the index rejects and keeps applying the rest", async () => {
-    const rejected: string[] = [];
-    const collection = new Collection({
-      config,
-      index: new BruteForceIndex({ dim: 2, metric: "l2" }),
-      applySliceMs: 4,
-      onRejected: (op) => rejected.push(op.id),
-    });
+  it("applies the ops before one the index refuses, records their offsets, and rejects with the IndexError", async () => {
+    const { collection, offsets } = make();
     const bad: MutationOp = {
       kind: "upsert",
       id: "bad",
       vector: new Float32Array([1, 2, 3]),
       partition: 0,
-      offset: 0,
+      offset: 2,
       timestampMs: 0,
     };
-    await collection.apply([bad, up("good", 1, 1, 0, 1)]);
-    expect(rejected).toEqual(["bad"]);
+    const batch = [up("a", 0, 0, 0, 0), up("b", 1, 1, 1, 7), up("c", 2, 2, 0, 1), bad, up("d", 3, 3, 0, 3)];
+    const error = await collection.apply(batch).catch((e: unknown) => e);
+    expect(error).toBeInstanceOf(IndexError);
+    expect((error as IndexError).code).toBe("DIMENSION_MISMATCH");
+    expect(["a", "b", "c"].map((id) => collection.get(id) !== undefined)).toEqual([true, true, true]);
+    expect(collection.get("bad")).toBeUndefined();
+    expect(collection.get("d")).toBeUndefined();
+    // Offsets cover exactly what was applied, so a retry op by op skips a, b and c and redoes bad and d.
+    expect(collection.appliedOffsets()).toEqual(
+      new Map([
+        [0, 1],
+        [1, 7],
+      ]),
+    );
+    expect(offsets).toEqual([
+      [0, 1],
+      [1, 7],
+    ]);
+    expect(collection.upsertsSinceSnapshot).toBe(3);
+  });
+
+  it("keeps applying later batches after a refused one", async () => {
+    const { collection } = make();
+    const bad = { ...up("bad", 0, 0, 0, 0), vector: new Float32Array([Number.NaN, 0]) };
+    await expect(collection.apply([bad])).rejects.toMatchObject({ code: "NON_FINITE_VALUE" });
+    await collection.apply([up("good", 1, 1, 0, 1)]);
     expect(collection.get("good")).toBeDefined();
     expect(collection.appliedOffsets().get(0)).toBe(1);
   });
