@@ -12,7 +12,11 @@
  * the kernel then shows up on its own, at the price of one real call per distance (a few ns, which
  * slightly lowers its share). `--inline` keeps V8's default, to time searches as they really run.
  *
- *   npx tsx bench/distance/hnsw-profile.ts [--seconds 3] [--ef 64] [--inline]
+ * `--backend js` (the default) profiles the JS vector store, the state before WASM; `--backend auto`
+ * profiles the engine's default (the WASM store when SIMD is available), where the kernel time shows
+ * as `wasm-function[...]` frames.
+ *
+ *   npx tsx bench/distance/hnsw-profile.ts [--seconds 3] [--ef 64] [--inline] [--backend js|auto]
  */
 
 import { existsSync } from "node:fs";
@@ -24,6 +28,7 @@ import { setFlagsFromString } from "node:v8";
 import { readFvecs } from "../../src/datasets/index.js";
 import { HnswIndex } from "../../src/index/hnsw-index.js";
 import { SeededRandom } from "../../src/index/random.js";
+import { setVectorBackend } from "../../src/index/vector-store-wasm.js";
 import type { Metric } from "../../src/index/types.js";
 
 const DATA = fileURLToPath(new URL("../../../shared/data/", import.meta.url));
@@ -119,8 +124,11 @@ async function main(): Promise<void> {
       seconds: { type: "string", default: "3" },
       ef: { type: "string", default: "64" },
       inline: { type: "boolean", default: false },
+      backend: { type: "string", default: "js" },
     },
   });
+  if (values.backend !== "js" && values.backend !== "auto") throw new Error("--backend is js or auto");
+  setVectorBackend(values.backend);
   // Before any search code is optimised, so TurboFan never inlines a kernel (see the module doc).
   if (!values.inline) setFlagsFromString("--max-inlined-bytecode-size=200");
   const workloads = [

@@ -1,17 +1,14 @@
 /**
- * End to end: HNSW search time with the production JS kernel against the WASM SIMD kernel, on the
- * engine's own graph and search loop (`greedyDescent` + `searchLayer`), without changing the engine.
+ * End to end: HNSW search time with the JS vector store (JS kernels) against the WASM vector store
+ * (SIMD kernels over vectors resident in WebAssembly memory), both through the engine's own
+ * `HnswIndex.search`.
  *
- * How: the runner builds each index once with the production engine and caches it as a snapshot in
- * `bench/cache/` (git-ignored). Each measurement runs in a fresh child process (so the kernel call
- * site in `searchLayer` only ever sees one kernel) that restores the graph with `restoreGraph` and
- * either `kernelFor(metric)`, or, for WASM, a copy of the vectors in a `WasmVectorSlab` whose view
- * replaces the graph's vector chunk, plus a kernel adaptor that calls `queryDistanceAt(offset)`.
- * The adaptor ignores its query argument and reads the query the child put in the slab's scratch
- * area, which is right for searches only (there the first argument is always the query) - a
- * measurement device, not a way to run the engine. Children report time per query, recall@10
- * against the dataset's ground truth, and their result ids, which the runner compares.
- *
+ * How: the runner builds each index once and caches it as a snapshot in `bench/cache/` (git-ignored;
+ * rebuilt when the snapshot format changes). Each measurement runs in a fresh child process (so V8's
+ * type feedback only ever sees one store) that picks the backend with `setVectorBackend("js" | "auto")`
+ * before restoring the snapshot, checks which store it got (WASM views start past the query and batch
+ * areas, JS chunks at byte 0), and reports time per query, recall@10 against the dataset's ground
+ * truth, and its result ids, which the runner compares across backends.
  * Prints a Markdown table and writes `bench/results/distance-hnsw-whatif.json`.
  *
  *   npx tsx bench/distance/hnsw-whatif.ts [--rounds 3] [--ef 64] [--seconds 2]
@@ -25,15 +22,9 @@ import { fileURLToPath } from "node:url";
 import { parseArgs } from "node:util";
 
 import { readFvecs, readIvecs } from "../../src/datasets/index.js";
-import type { DistanceKernel } from "../../src/index/distance.js";
-import { kernelFor } from "../../src/index/distance.js";
-import { WasmVectorSlab } from "../../src/index/distance-wasm.js";
-import type { HnswGraph } from "../../src/index/hnsw-graph.js";
 import { HnswIndex } from "../../src/index/hnsw-index.js";
-import { restoreGraph } from "../../src/index/hnsw-restore.js";
-import { greedyDescent, SearchContext, searchLayer } from "../../src/index/hnsw-search.js";
 import { deserializeIndex, serializeIndex } from "../../src/index/serialization.js";
-import { checkVector } from "../../src/index/validation.js";
+import { setVectorBackend } from "../../src/index/vector-store-wasm.js";
 import { median } from "./worker.js";
 
 const DATA = fileURLToPath(new URL("../../../shared/data/", import.meta.url));
@@ -87,63 +78,29 @@ async function ensureSnapshot(d: Dataset): Promise<void> {
   writeFileSync(snapshotPath(d), Buffer.concat([...serializeIndex(index)].map((c) => Buffer.from(c))));
 }
 
-/** The restored graph and the hook that hands each query to the kernel. */
-async function restore(
-  d: Dataset,
-  kernel: Kernel,
-): Promise<{ index: HnswIndex; graph: HnswGraph; prepare: (q: Float32Array) => void }> {
+/** Restores the snapshot on the chosen store and fails loudly if the engine picked the other one. */
+async function restore(d: Dataset, kernel: Kernel): Promise<HnswIndex> {
+  setVectorBackend(kernel === "js" ? "js" : "auto");
   const index = (await deserializeIndex([readFileSync(snapshotPath(d))])) as HnswIndex;
-  const internals = index.internals();
-  const { dim, metric } = index.params;
-  if (kernel === "js") {
-    return { index, graph: restoreGraph(index.params, kernelFor(metric), internals), prepare: () => {} };
-  }
-  if (internals.vectorChunks.length !== 1)
-    throw new Error("the what-if handles one vector chunk (< 64k nodes)");
-  const chunk = internals.vectorChunks[0];
-  const slab = new WasmVectorSlab(dim, metric, chunk.length / dim);
-  slab.vectors().set(chunk);
-  const adaptor: DistanceKernel = (_q, _qOff, _b, bOff) => slab.queryDistanceAt(bOff);
-  const vectorChunks = [slab.vectors().subarray(0, chunk.length)];
-  return {
-    index,
-    graph: restoreGraph(index.params, adaptor, { ...internals, vectorChunks }),
-    prepare: (q) => slab.setQuery(q),
-  };
+  const inWasmMemory = index.internals().vectorChunks[0].byteOffset > 0;
+  if (inWasmMemory !== (kernel === "wasm")) throw new Error(`asked for the ${kernel} store, got the other`);
+  return index;
 }
 
 async function child(d: Dataset, kernel: Kernel, ef: number, seconds: number): Promise<ChildResult> {
-  const { index, graph, prepare } = await restore(d, kernel);
+  const index = await restore(d, kernel);
   const { dim, count, data } = readFvecs(`${prefix(d)}_query.fvecs`);
-  const queries = Array.from({ length: count }, (_, i) =>
-    checkVector(data.subarray(i * dim, (i + 1) * dim), dim, DATASETS[d].metric, "query"),
-  );
-  const ctx = new SearchContext(graph.capacity);
-  const ids: string[][] = [];
-  const pass = (collect: boolean): void => {
-    for (const q of queries) {
-      prepare(q);
-      const entry = graph.entryPoint;
-      const start = graph.maxLevel > 0 ? greedyDescent(graph, q, 0, entry, graph.maxLevel, 1) : entry;
-      searchLayer(graph, ctx, q, 0, start, ef, 0, null);
-      const n = Math.min(K, ctx.drainResults());
-      if (collect) ids.push(Array.from(ctx.slots.subarray(0, n), (s) => graph.slotIds[s] as string));
-    }
+  const queries = Array.from({ length: count }, (_, i) => data.subarray(i * dim, (i + 1) * dim));
+  const ids = queries.map((q) => index.search(q, K, { ef }).map((hit) => hit.id));
+  const pass = (): void => {
+    for (const q of queries) index.search(q, K, { ef });
   };
-  pass(true);
-  // The JS child checks that this driver is the engine's own search (same kernel, so still monomorphic).
-  if (
-    kernel === "js" &&
-    queries.some((q, i) => index.search(q, K, { ef }).some((hit, j) => hit.id !== ids[i][j]))
-  ) {
-    throw new Error("the what-if search driver disagrees with HnswIndex.search");
-  }
-  pass(false);
+  pass();
   const usPerQuery: number[] = [];
   const deadline = performance.now() + seconds * 1000;
   while (usPerQuery.length < 5 || performance.now() < deadline) {
     const t0 = performance.now();
-    pass(false);
+    pass();
     usPerQuery.push(((performance.now() - t0) * 1000) / queries.length);
   }
   const gt = readIvecs(`${prefix(d)}_groundtruth.ivecs`);
