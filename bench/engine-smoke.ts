@@ -4,11 +4,15 @@
  * cycles, `--mass-delete` deletes 90%. Not the project's benchmark (see bench/README.md). Rates are per
  * CPU second (process.cpuUsage), not wall time, because the shared box is heavily loaded.
  *
- * Run: `npx tsx bench/engine-smoke.ts [--hnswlib] [--n 10000] [--churn | --mass-delete] [--ef 16]`.
+ * `--js` runs vecstream on the pure-JS vector store (the fallback without WebAssembly SIMD) instead of
+ * the WASM store; `--reps` sets the query passes per ef (default 5; more gives steadier figures).
+ *
+ * Run: `npx tsx bench/engine-smoke.ts [--hnswlib] [--js] [--reps 5] [--n 10000] [--churn | --mass-delete] [--ef 16]`.
  */
 
 import path from "node:path";
 import { HnswIndex } from "../src/index/index.js";
+import { setVectorBackend } from "../src/index/vector-store-wasm.js";
 import { readFvecs, readIvecs } from "../test/support/fvecs.js";
 
 const dataDir = path.resolve(process.cwd(), "../shared/data/siftsmall");
@@ -22,6 +26,10 @@ const efs = [16, 32, 64, 128];
 const argEf = process.argv.indexOf("--ef");
 /** The ef at which the churn and mass-delete runs measure recall (`--ef`, default 16). */
 const liveEf = argEf > 0 ? Number(process.argv[argEf + 1]) : 16;
+const argReps = process.argv.indexOf("--reps");
+/** Query passes per ef, for both engines. */
+const passes = argReps > 0 ? Number(process.argv[argReps + 1]) : 5;
+if (process.argv.includes("--js")) setVectorBackend("js");
 
 /** CPU milliseconds of this process: on a shared, loaded box they vary far less than wall time. */
 function cpuMs(): number {
@@ -43,9 +51,12 @@ function runOurs(): void {
   let t = cpuMs();
   for (let i = 0; i < n; i++) index.upsert(String(i), base.data.subarray(i * dim, (i + 1) * dim));
   const buildMs = cpuMs() - t;
-  console.log(`vecstream build: ${n} in ${buildMs.toFixed(0)} ms = ${((n / buildMs) * 1000).toFixed(0)} /s`);
+  const store = process.argv.includes("--js") ? "JS store" : "default store";
+  console.log(
+    `vecstream (${store}) build: ${n} in ${buildMs.toFixed(0)} ms = ${((n / buildMs) * 1000).toFixed(0)} /s`,
+  );
   for (const ef of efs) {
-    const reps = 5;
+    const reps = passes;
     const results: number[][] = [];
     t = cpuMs();
     for (let r = 0; r < reps; r++) {
@@ -70,7 +81,7 @@ async function runHnswlib(): Promise<void> {
   console.log(`hnswlib build: ${n} in ${buildMs.toFixed(0)} ms = ${((n / buildMs) * 1000).toFixed(0)} /s`);
   for (const ef of efs) {
     index.setEf(ef);
-    const reps = 5;
+    const reps = passes;
     const qs = Array.from({ length: queries.rows }, (_, q) =>
       Array.from(queries.data.subarray(q * dim, (q + 1) * dim)),
     );
