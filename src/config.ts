@@ -6,9 +6,14 @@
  * message names the field path and what to fix (`config: collections[0].dim: expected a positive
  * integer, got "x"`). Unknown keys are rejected, because a typo that silently falls back to a default
  * is worse than a refusal to start.
+ *
+ * `kafka.ssl` names TLS files by path; `readKafkaTls` reads them into what kafkajs takes as `ssl`.
+ * `loadConfig` reads them once to refuse a missing file at start (naming the field), and the service
+ * reads them again when it connects. `VECSTREAM_SASL_PASSWORD` keeps the SASL secret out of the file.
  */
 
 import { readFileSync } from "node:fs";
+import type { ConnectionOptions } from "node:tls";
 import { fileURLToPath } from "node:url";
 import { z } from "zod";
 
@@ -57,6 +62,25 @@ const saslSchema = z
   })
   .nullable();
 
+const tlsFile = () => nonEmpty("a file path").optional();
+
+/** `true`: TLS with Node's trust store; an object: a private CA, a client certificate, SNI name. */
+const sslSchema = z.union(
+  [
+    z.boolean(),
+    z.strictObject({
+      /** PEM file of the CA(s) to trust instead of Node's default store. */
+      ca: tlsFile(),
+      /** PEM client certificate and its key (mutual TLS). */
+      cert: tlsFile(),
+      key: tlsFile(),
+      rejectUnauthorized: z.boolean({ error: "expected true or false" }).optional(),
+      servername: nonEmpty("a host name").optional(),
+    }),
+  ],
+  { error: "expected true, false or an object {ca, cert, key, rejectUnauthorized, servername}" },
+);
+
 export const configSchema = z.strictObject({
   logLevel: z.enum(["fatal", "error", "warn", "info", "debug", "trace", "silent"], {
     error: "expected one of fatal, error, warn, info, debug, trace, silent",
@@ -67,7 +91,7 @@ export const configSchema = z.strictObject({
     }),
     clientId: nonEmpty("a client id"),
     groupId: nonEmpty("a consumer group id"),
-    ssl: z.boolean({ error: "expected true or false" }),
+    ssl: sslSchema,
     sasl: saslSchema,
     connectionTimeoutMs: posInt(),
     /** Consumer-group session; a restarted instance may wait this long for its old member to expire. */
@@ -125,6 +149,7 @@ export const configSchema = z.strictObject({
 
 export type Config = z.infer<typeof configSchema>;
 export type CollectionConfig = Config["collections"][number];
+export type KafkaSslConfig = Config["kafka"]["ssl"];
 
 /** A configuration that cannot be used; the message names the field. */
 export class ConfigError extends Error {
@@ -181,11 +206,24 @@ function valueAt(input: unknown, path: readonly PropertyKey[]): unknown {
   return v;
 }
 
+type Issue = z.core.$ZodIssue;
+
+/**
+ * A union's issues as a person wants them: when exactly one branch got past the type check (its issues
+ * point inside the value, e.g. `kafka.ssl.ca`), that branch's issues, else the union's own message.
+ */
+function unionIssues(issue: Issue): Issue[] {
+  if (issue.code !== "invalid_union") return [issue];
+  const inside = issue.errors.filter((branch) => branch.length > 0 && branch.every((i) => i.path.length > 0));
+  if (inside.length !== 1) return [issue];
+  return inside[0].flatMap((i) => unionIssues({ ...i, path: [...issue.path, ...i.path] }));
+}
+
 /** Validates an already merged object; exported so tests can check each field without files. */
 export function parseConfig(input: unknown): Config {
   const result = configSchema.safeParse(input);
   if (result.success) return result.data;
-  const issues = result.error.issues.map((issue) => {
+  const issues = result.error.issues.flatMap(unionIssues).map((issue) => {
     if (issue.code === "unrecognized_keys") {
       const keys = issue.keys.map((k) => formatPath([...issue.path, k]));
       return { path: keys.join(", "), message: "unknown key (check the spelling)" };
@@ -218,12 +256,44 @@ export function applyEnv(config: unknown, env: NodeJS.ProcessEnv): unknown {
   if (env.VECSTREAM_GROUP_ID) set(["kafka", "groupId"], env.VECSTREAM_GROUP_ID);
   if (env.VECSTREAM_API_KEY) set(["http", "apiKey"], env.VECSTREAM_API_KEY);
   if (env.VECSTREAM_LOG_LEVEL) set(["logLevel"], env.VECSTREAM_LOG_LEVEL);
+  if (env.VECSTREAM_SASL_PASSWORD !== undefined)
+    set(["kafka", "sasl", "password"], env.VECSTREAM_SASL_PASSWORD);
   return deepMerge(config, over);
+}
+
+const TLS_FILES = ["ca", "cert", "key"] as const;
+
+/**
+ * What kafkajs takes as `ssl`: a boolean as is, an object with its files read. A file that cannot be
+ * read is a `ConfigError` naming the field (`kafka.ssl.ca`) and the path.
+ */
+export function readKafkaTls(
+  ssl: KafkaSslConfig,
+  read: (path: string) => Buffer = (path) => readFileSync(path),
+): boolean | ConnectionOptions {
+  if (typeof ssl === "boolean") return ssl;
+  const options: ConnectionOptions = {};
+  if (ssl.rejectUnauthorized !== undefined) options.rejectUnauthorized = ssl.rejectUnauthorized;
+  if (ssl.servername !== undefined) options.servername = ssl.servername;
+  for (const field of TLS_FILES) {
+    const path = ssl[field];
+    if (path === undefined) continue;
+    try {
+      options[field] = read(path);
+    } catch (err) {
+      throw new ConfigError([
+        { path: `kafka.ssl.${field}`, message: `cannot read ${path}: ${(err as Error).message}` },
+      ]);
+    }
+  }
+  return options;
 }
 
 /** Reads default.json, the optional `VECSTREAM_CONFIG` file and the environment, then validates. */
 export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
   let merged = readJson(DEFAULT_FILE);
   if (env.VECSTREAM_CONFIG) merged = deepMerge(merged, readJson(env.VECSTREAM_CONFIG));
-  return parseConfig(applyEnv(merged, env));
+  const config = parseConfig(applyEnv(merged, env));
+  readKafkaTls(config.kafka.ssl);
+  return config;
 }

@@ -17,6 +17,7 @@ import type { AddressInfo } from "node:net";
 import { Registry } from "prom-client";
 import type { Logger } from "pino";
 import { Collection } from "./collection.js";
+import { readKafkaTls } from "./config.js";
 import type { CollectionConfig, Config } from "./config.js";
 import { createApp } from "./http/app.js";
 import type { CollectionStatus } from "./http/view.js";
@@ -76,6 +77,8 @@ function listen(server: Server, host: string, port: number): Promise<AddressInfo
 export async function startService(config: Config, options: ServiceOptions = {}): Promise<Service> {
   const logger = options.logger ?? createLogger(config.logLevel);
   const log = logger.child({ component: "service" });
+  // TLS files are read before anything listens, so a missing one stops the start naming its field.
+  const kafkaSsl = readKafkaTls(config.kafka.ssl);
   const metrics = new Metrics(options.registry ?? new Registry());
   const collections = new Map<string, Collection>();
   const statuses = new Map<string, CollectionStatus>();
@@ -124,7 +127,7 @@ export async function startService(config: Config, options: ServiceOptions = {})
   for (const name of collections.keys()) statuses.set(name, "catching_up");
 
   const ingest: Ingest = startIngest({
-    kafka: config.kafka,
+    kafka: { ...config.kafka, ssl: kafkaSsl },
     collections: [...collections.values()],
     pipeline: config.pipeline,
     observer: metrics,

@@ -2,7 +2,7 @@ import { mkdtempSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
-import { ConfigError, deepMerge, loadConfig, parseConfig } from "../src/config.js";
+import { ConfigError, deepMerge, loadConfig, parseConfig, readKafkaTls } from "../src/config.js";
 
 // A raw, unvalidated config as a test mutates it: deliberately untyped, since tests put wrong types in.
 // eslint-disable-next-line @typescript-eslint/no-explicit-any
@@ -42,7 +42,14 @@ describe("config", () => {
     ["http.bodyLimitBytes", (c: Raw) => (c.http.bodyLimitBytes = -1), "expected a positive integer"],
     ["http.apiKey", (c: Raw) => (c.http.apiKey = ""), "non-empty key"],
     ["kafka.brokers", (c: Raw) => (c.kafka.brokers = []), "at least one broker"],
-    ["kafka.ssl", (c: Raw) => (c.kafka.ssl = "yes"), "expected true or false"],
+    ["kafka.ssl", (c: Raw) => (c.kafka.ssl = "yes"), "expected true, false or an object {ca, cert, key"],
+    ["kafka.ssl.ca", (c: Raw) => (c.kafka.ssl = { ca: 5 }), "expected a file path, got 5"],
+    ["kafka.ssl.caFile", (c: Raw) => (c.kafka.ssl = { caFile: "/x" }), "unknown key"],
+    [
+      "kafka.ssl.rejectUnauthorized",
+      (c: Raw) => (c.kafka.ssl = { rejectUnauthorized: "no" }),
+      'expected true or false, got "no"',
+    ],
     ["logLevel", (c: Raw) => (c.logLevel = "loud"), 'got "loud"'],
     ["pipeline.lowWaterMark", (c: Raw) => (c.pipeline.lowWaterMark = 99999), "below highWaterMark"],
     ["snapshots.keep", (c: Raw) => (c.snapshots.keep = 0), "expected a positive integer"],
@@ -97,5 +104,74 @@ describe("config", () => {
     const file = join(dir, "bad.json");
     writeFileSync(file, "{ nope");
     expect(() => loadConfig({ VECSTREAM_CONFIG: file })).toThrow(/bad\.json is not valid JSON/);
+  });
+});
+
+describe("Kafka TLS and SASL settings", () => {
+  function tempDir(): string {
+    return mkdtempSync(join(tmpdir(), "vecstream-tls-"));
+  }
+
+  it("accepts true and false as before and hands them to kafkajs unchanged", () => {
+    for (const ssl of [true, false]) {
+      const c = base();
+      c.kafka.ssl = ssl;
+      expect(readKafkaTls(parseConfig(c).kafka.ssl)).toBe(ssl);
+    }
+  });
+
+  it("reads the CA, certificate and key files named in kafka.ssl and keeps the other TLS options", () => {
+    const dir = tempDir();
+    const files = { ca: "ca.pem", cert: "client.pem", key: "client.key" };
+    for (const [field, name] of Object.entries(files)) writeFileSync(join(dir, name), `-- ${field} --`);
+    const c = base();
+    c.kafka.ssl = {
+      ca: join(dir, files.ca),
+      cert: join(dir, files.cert),
+      key: join(dir, files.key),
+      rejectUnauthorized: false,
+      servername: "kafka.internal",
+    };
+    const tls = readKafkaTls(parseConfig(c).kafka.ssl);
+    expect(tls).toEqual({
+      ca: Buffer.from("-- ca --"),
+      cert: Buffer.from("-- cert --"),
+      key: Buffer.from("-- key --"),
+      rejectUnauthorized: false,
+      servername: "kafka.internal",
+    });
+  });
+
+  it("stops loading naming kafka.ssl.cert and the path when that file is missing", () => {
+    const dir = tempDir();
+    writeFileSync(join(dir, "ca.pem"), "ca");
+    const file = join(dir, "c.json");
+    const missing = join(dir, "nope.pem");
+    writeFileSync(file, JSON.stringify({ kafka: { ssl: { ca: join(dir, "ca.pem"), cert: missing } } }));
+    let error: unknown;
+    try {
+      loadConfig({ VECSTREAM_CONFIG: file });
+    } catch (err) {
+      error = err;
+    }
+    expect(error).toBeInstanceOf(ConfigError);
+    expect((error as ConfigError).issues[0].path).toBe("kafka.ssl.cert");
+    expect((error as ConfigError).message).toContain(`config: kafka.ssl.cert: cannot read ${missing}`);
+  });
+
+  it("takes kafka.sasl.password from VECSTREAM_SASL_PASSWORD over the file", () => {
+    const dir = tempDir();
+    const file = join(dir, "c.json");
+    const sasl = { mechanism: "scram-sha-512", username: "vecstream", password: "from-file" };
+    writeFileSync(file, JSON.stringify({ kafka: { sasl } }));
+    expect(loadConfig({ VECSTREAM_CONFIG: file }).kafka.sasl?.password).toBe("from-file");
+    const c = loadConfig({ VECSTREAM_CONFIG: file, VECSTREAM_SASL_PASSWORD: "s3cret" });
+    expect(c.kafka.sasl).toEqual({ ...sasl, password: "s3cret" });
+  });
+
+  it("names kafka.sasl.mechanism when VECSTREAM_SASL_PASSWORD is set without a kafka.sasl block", () => {
+    expect(() => loadConfig({ VECSTREAM_SASL_PASSWORD: "s3cret" })).toThrow(
+      /config: kafka\.sasl\.mechanism: /,
+    );
   });
 });

@@ -24,6 +24,7 @@ import {
   type RetryOptions,
   type SASLOptions,
 } from "kafkajs";
+import type { ConnectionOptions } from "node:tls";
 import type { Logger } from "pino";
 import type { Metric } from "../index/types.js";
 import { KafkaDeadLetterSink } from "./dead-letter.js";
@@ -38,7 +39,8 @@ export interface IngestKafkaConfig {
   brokers: string[];
   clientId: string;
   groupId: string;
-  ssl?: boolean;
+  /** kafkajs's `ssl`: a boolean, or TLS options with file contents (config.ts `readKafkaTls`). */
+  ssl?: boolean | ConnectionOptions;
   sasl?: SASLOptions | null;
   connectionTimeoutMs?: number;
   /** kafkajs retry policy (tests shorten it); kafkajs defaults otherwise. */
