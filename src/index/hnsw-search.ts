@@ -6,6 +6,12 @@
  * ever keeps LIVE nodes that pass the optional filter in its result set. Neither allocates: they use the
  * heaps and buffers of a `SearchContext` and a pooled visited set. Results are left in `ctx.results`;
  * `drainResults` copies them, nearest first, into `ctx.slots`/`ctx.dists`.
+ *
+ * Distances: each function hands its query to the vector store (`setQuery`, a copy) and scores a
+ * node's unvisited neighbours in one `distances` call, which with the WASM store is one JS->WASM
+ * crossing per expanded node (vector-store-wasm.ts). Measured on siftsmall (10K x 128, M 16,
+ * efConstruction 200, CPU time): build 2,860 -> 5,880 inserts/s and ef-64 search 7.0K -> 11.4K QPS
+ * against the per-pair JS kernels this replaced.
  */
 
 import { MaxHeap, MinHeap } from "./heap.js";
