@@ -118,6 +118,8 @@ export const configSchema = z.strictObject({
       lowWaterMark: nonNegInt(),
       applySliceMs: posInt(),
       maxMessageBytes: posInt(),
+      /** How often the topic's high watermarks are polled so lag stays current while nothing is fetched. */
+      lagPollMs: posInt().default(5000),
     })
     .refine((p) => p.lowWaterMark < p.highWaterMark, {
       error: "lowWaterMark must be below highWaterMark",

@@ -130,6 +130,7 @@ export async function startService(config: Config, options: ServiceOptions = {})
     kafka: { ...config.kafka, ssl: kafkaSsl },
     collections: [...collections.values()],
     pipeline: config.pipeline,
+    lagPollMs: config.pipeline.lagPollMs,
     observer: metrics,
     logger,
     consumer: options.consumer ?? {

@@ -30,6 +30,9 @@ describe("config", () => {
     const parsed = parseConfig(c);
     expect(parsed.collections[0].dlqTopic).toBe("vecstream.demo.dlq");
     expect(parsed.http.port).toBe(8080);
+    expect(parsed.pipeline.lagPollMs).toBe(5000);
+    delete c.pipeline.lagPollMs;
+    expect(parseConfig(c).pipeline.lagPollMs).toBe(5000);
   });
 
   it.each([
@@ -53,6 +56,7 @@ describe("config", () => {
     ["logLevel", (c: Raw) => (c.logLevel = "loud"), 'got "loud"'],
     ["pipeline.lowWaterMark", (c: Raw) => (c.pipeline.lowWaterMark = 99999), "below highWaterMark"],
     ["snapshots.keep", (c: Raw) => (c.snapshots.keep = 0), "expected a positive integer"],
+    ["pipeline.lagPollMs", (c: Raw) => (c.pipeline.lagPollMs = 0), "expected a positive integer, got 0"],
     ["quality.recallK", (c: Raw) => (c.quality.recallK = 1.5), "expected a positive integer"],
     ["dataDir", (c: Raw) => delete c.dataDir, "got nothing"],
     ["http.prot", (c: Raw) => (c.http.prot = 1), "unknown key"],

@@ -13,6 +13,11 @@
  *   seen at start, minus 1 (empty partitions count as caught up): the service's /readyz.
  * - `stop()` stops fetching, lets the batches in hand finish applying, commits, and disconnects;
  *   `done` then resolves.
+ * - Lag (`observer.onLag`, `lag()`) per partition is highWatermark - 1 - last consumed offset (>= 0). It
+ *   is reported after each applied batch, and also every `lagPollMs` from the high watermarks the admin
+ *   client polls: a consumer that is not fetching (broker outage, group rejoin, partitions paused, a
+ *   blocked collection) sees no batches, and without the poll the gauge would keep its last value
+ *   (often 0) while messages wait. A failed poll is logged at debug and leaves the gauge alone.
  */
 
 import {
@@ -57,6 +62,8 @@ export interface IngestOptions {
   observer: IngestObserver;
   logger: Logger;
   onError?(err: unknown): void;
+  /** Interval of the high-watermark poll that keeps lag current without fetches (default 5000 ms). */
+  lagPollMs?: number;
   /** Consumer tuning; tests shorten timeouts. Defaults suit production. */
   consumer?: Pick<
     KafkaSourceOptions,
@@ -119,6 +126,7 @@ class IngestRun {
   readonly #sources: KafkaSource[] = [];
   #started: Promise<void>;
   #stopping: Promise<void> | undefined;
+  #lagTimer: NodeJS.Timeout | undefined;
 
   constructor(options: IngestOptions) {
     this.#o = options;
@@ -163,6 +171,7 @@ class IngestRun {
       this.#addRoute(collection, await fetchBounds(this.#admin, collection.topic), deadLetters);
     }
     if (this.#stopping) return;
+    this.#scheduleLagPoll();
     for (const route of this.#routes.values()) this.#sources.push(this.#createSource(route));
     await Promise.all(this.#sources.map((source) => source.start()));
   }
@@ -259,6 +268,34 @@ class IngestRun {
     return out;
   }
 
+  /** The next high-watermark poll, `lagPollMs` after the previous one ended (polls never overlap). */
+  #scheduleLagPoll(): void {
+    if (this.#stopping) return;
+    this.#lagTimer = setTimeout(() => {
+      void this.#pollLag().finally(() => this.#scheduleLagPoll());
+    }, this.#o.lagPollMs ?? DEFAULT_LAG_POLL_MS);
+    // The poll alone must not keep a process alive that has nothing else to do.
+    this.#lagTimer.unref();
+  }
+
+  /** Lag of every partition of every collection from the high watermarks read now. */
+  async #pollLag(): Promise<void> {
+    for (const route of this.#routes.values()) {
+      let bounds: Map<number, PartitionBounds>;
+      try {
+        bounds = await fetchBounds(this.#admin, route.collection.topic);
+      } catch (err) {
+        this.#log.debug({ err: (err as Error).message, topic: route.collection.topic }, "lag poll failed");
+        continue;
+      }
+      if (this.#stopping) return;
+      const consumed = this.#consumed(route);
+      for (const [partition, b] of bounds) {
+        this.#reportLag(route, partition, offsetLag(b.high, consumed.get(partition), b.low));
+      }
+    }
+  }
+
   #reportLag(route: Route, partition: number, lag: number): void {
     route.lag.set(partition, lag);
     this.#o.observer.onLag(route.collection.name, partition, lag);
@@ -294,12 +331,15 @@ class IngestRun {
 
   /** Consumer first (it waits for the batches in hand), then the writers drain, then the clients. */
   async #shutdown(): Promise<void> {
+    clearTimeout(this.#lagTimer);
     await Promise.allSettled(this.#sources.map((source) => source.stop()));
     await Promise.allSettled([...this.#routes.values()].map((r) => r.writer.complete()));
     await Promise.allSettled([this.#producer.disconnect(), this.#admin.disconnect()]);
     this.#log.info("ingest stopped");
   }
 }
+
+const DEFAULT_LAG_POLL_MS = 5000;
 
 /** Cap on batches handled at once; beyond it more concurrency only adds memory in flight. */
 const MAX_PARTITIONS_IN_FLIGHT = 32;
