@@ -29,7 +29,16 @@ import { CHUNK_NODES, JsVectorStore, VectorStore, planGrowth } from "./vector-st
 
 const PAGE_BYTES = 65_536;
 /** wasm32 addresses are 32 bits: a memory never exceeds 4 GiB (65,536 pages). */
-const MAX_BYTES = 65_536 * PAGE_BYTES;
+export const WASM_MAX_BYTES = 65_536 * PAGE_BYTES;
+/** The bound `canHold` applies: WASM_MAX_BYTES, lowered only by tests of the move to JS chunks. */
+let maxBytes = WASM_MAX_BYTES;
+
+/** Sets the memory bound of WASM stores (at most WASM_MAX_BYTES); returns the previous one. For tests. */
+export function setWasmStoreLimit(bytes: number): number {
+  const previous = maxBytes;
+  maxBytes = Math.min(WASM_MAX_BYTES, bytes);
+  return previous;
+}
 /** Slots per batch call; longer lists are split (layer-0 lists hold at most 2M). */
 const BATCH = 256;
 
@@ -79,7 +88,7 @@ export class WasmVectorStore extends VectorStore {
 
   /** True when `needed` slots fit under the 4 GiB bound (otherwise move to a JsVectorStore). */
   canHold(needed: number): boolean {
-    return this.#vectorsByte + this.#planned(needed) * this.#stride <= MAX_BYTES;
+    return this.#vectorsByte + this.#planned(needed) * this.#stride <= maxBytes;
   }
 
   ensureCapacity(needed: number): void {
@@ -187,7 +196,9 @@ export function vectorStoreFromChunks(
 ): VectorStore {
   const capacity = chunks.reduce((n, c) => n + c.length / dim, 0);
   const store = createVectorStore(dim, kernel, chunks[0].length / dim);
-  if (!(store instanceof WasmVectorStore)) return JsVectorStore.fromChunks(dim, chunks, kernel);
+  if (!(store instanceof WasmVectorStore) || !store.canHold(capacity)) {
+    return JsVectorStore.fromChunks(dim, chunks, kernel);
+  }
   store.ensureCapacity(capacity);
   chunks.forEach((c, i) => store.chunks[i].set(c));
   return store;

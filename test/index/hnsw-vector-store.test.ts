@@ -11,7 +11,9 @@ import { CHUNK_NODES, JsVectorStore, QUERY, planGrowth } from "../../src/index/v
 import {
   WasmVectorStore,
   createVectorStore,
+  WASM_MAX_BYTES,
   setVectorBackend,
+  setWasmStoreLimit,
   vectorStoreFromChunks,
 } from "../../src/index/vector-store-wasm.js";
 import { gaussianClusters } from "./hnsw-fixtures.js";
@@ -40,6 +42,7 @@ function fill(store: VectorStore, count: number, cosine: boolean, seed: number):
 
 afterEach(() => {
   setVectorBackend("auto");
+  setWasmStoreLimit(WASM_MAX_BYTES);
 });
 
 describe.skipIf(!simd)("WasmVectorStore", () => {
@@ -104,6 +107,20 @@ describe.skipIf(!simd)("WasmVectorStore", () => {
     const store = createVectorStore(65_536, kernelFor("l2"), 1) as WasmVectorStore;
     expect(store.canHold(1000)).toBe(true);
     expect(store.canHold(16_384)).toBe(false);
+  });
+
+  it("moves the vectors to JS chunks once the memory bound is reached, and keeps answering", async () => {
+    setWasmStoreLimit(64 * 1024);
+    const points = gaussianClusters(2500, 8, 5, 31);
+    const index = new HnswIndex({ dim: 8, metric: "l2", seed: 4, initialCapacity: 16 });
+    points.forEach((p, i) => index.upsert(`p${i}`, p));
+    const chunks = index.internals().vectorChunks;
+    // A JS chunk owns its whole buffer; a WASM view sits in a memory that also holds the scratch area.
+    expect(chunks.every((c) => c.buffer.byteLength === c.byteLength)).toBe(true);
+    for (const i of [0, 1000, 2499]) expect(index.getVector(`p${i}`)).toEqual(points[i]);
+    for (const i of [3, 1500, 2400]) expect(index.search(points[i], 1)[0].id).toBe(`p${i}`);
+    const restored = await deserializeIndex(serializeIndex(index));
+    expect(restored.search(points[7], 3)).toEqual(index.search(points[7], 3));
   });
 
   it("copies snapshot chunks into the memory with their values", () => {
