@@ -56,6 +56,9 @@ interface BenchOptions {
 }
 
 const DIM = 128;
+/** Records a dev-broker partition keeps (older ones are deleted), and what the default plans for. */
+const DEV_BROKER_RETAINED = 10_000;
+const PER_PARTITION = 8_000;
 const FRESHNESS_SOURCE =
   "bench: Kafka timestamp set at send -> batch seen applied via GET /collections/:name (poll interval + 1 RTT resolution)";
 const say = (line = "") => process.stdout.write(`${line}\n`);
@@ -93,7 +96,7 @@ function parseOptions(argv: string[]): BenchOptions {
     .option("--probe-interval-ms <ms>", "recall and LID probe interval when on", positiveInt, 1000)
     .option("--idle-seconds <s>", "length of the idle search phase (default 20; 3 with --quick)", positiveInt)
     .option("--search-qps <n>", "searches per second sent by the search process", positiveInt, 50)
-    .option("--partitions <n>", "partitions of each run's topic", positiveInt, 3)
+    .option("--partitions <n>", "partitions of each run's topic (default: n / 8000, at least 3)", positiveInt)
     .option("--batch-size <n>", "messages per send at full speed", positiveInt, 500)
     .option("--sends-per-second <n>", "producer sends per second at a fixed rate", positiveInt, 20)
     .option("--poll-ms <ms>", "visibility poll interval (freshness resolution)", positiveInt, 20)
@@ -102,13 +105,21 @@ function parseOptions(argv: string[]): BenchOptions {
     .option("--out <file>", "JSON results", resolve("bench/results/stream.json"))
     .parse(argv);
   const o = program.opts<
-    Omit<BenchOptions, "n" | "idleSeconds"> & { quick: boolean; n?: number; idleSeconds?: number }
+    Omit<BenchOptions, "n" | "idleSeconds" | "partitions"> & {
+      quick: boolean;
+      n?: number;
+      idleSeconds?: number;
+      partitions?: number;
+    }
   >();
-  return {
-    ...o,
-    n: o.n ?? (o.quick ? 10_000 : 100_000),
-    idleSeconds: o.idleSeconds ?? (o.quick ? 3 : 20),
-  };
+  const n = o.n ?? (o.quick ? 10_000 : 100_000);
+  // The dev broker keeps only the newest 10,000 records of a partition (measured): a consumer further
+  // behind than that is reset past the rest. Spread each run so no partition ever holds more.
+  const partitions = o.partitions ?? Math.max(3, Math.ceil(n / PER_PARTITION));
+  if (n / partitions > DEV_BROKER_RETAINED) {
+    say(`warning: ${Math.ceil(n / partitions)} upserts per partition exceed the dev broker's 10,000`);
+  }
+  return { ...o, n, partitions, idleSeconds: o.idleSeconds ?? (o.quick ? 3 : 20) };
 }
 
 async function report(searcher: SearcherClient): Promise<SearcherReport> {
@@ -156,6 +167,7 @@ async function measure(ctx: RunContext, service: BenchService, rate: Rate, topic
   await new Promise((r) => setTimeout(r, o.idleSeconds * 1000));
   const idle = await report(searcher);
   const end = await serviceFigures(service.url);
+  for (const problem of service.problems()) say(`  service logged: ${problem}`);
   return { pass, ingest, idle, before, after, end };
 }
 
@@ -216,6 +228,11 @@ async function runAll(
       say(`run ${i + 1}: ${rate}, quality probes ${run.probes ? "on" : "off"}`);
       const r = await runOnce({ ...ctx, broker, searcher }, run.rate, run.probes, i);
       records.push(r);
+      if (r.points_at_end !== r.n) {
+        say(
+          `  WARNING: ${r.points_at_end} live points after ${r.n} upserts: the service skipped some; void run`,
+        );
+      }
       say(
         `  ${r.throughput_upserts_per_s} upserts/s applied in ${r.ingest_seconds} s; ` +
           `search p99 under ingest ${r.search_p99_ms_ingest} ms, idle ${r.search_p99_ms_idle} ms`,

@@ -54,6 +54,11 @@ export interface IngestPassResult {
   throughputPerSecond: number;
   /** End-to-end freshness of every batch, ms (send time to seen visible). */
   freshnessMs: number[];
+  /**
+   * Live points the service reported once every offset was applied: `sent` unless the service skipped
+   * upserts (refused by the index, dead-lettered), which would make the throughput meaningless.
+   */
+  pointsAtEnd: number;
 }
 
 interface SentBatch {
@@ -96,13 +101,18 @@ async function produceAll(o: IngestPassOptions, sent: SentBatch[]): Promise<numb
   }
 }
 
-async function appliedOffsets(url: string, collection: string): Promise<Record<string, number>> {
+interface CollectionState {
+  applied: Record<string, number>;
+  points: number;
+}
+
+async function collectionState(url: string, collection: string): Promise<CollectionState> {
   const res = await fetch(`${url}/collections/${collection}`);
   if (res.status !== 200) {
     throw new StreamBenchError("SERVICE_UNREACHABLE", `GET /collections/${collection}: HTTP ${res.status}`);
   }
-  const body = (await res.json()) as { result: { applied_offsets: Record<string, number> } };
-  return body.result.applied_offsets;
+  const body = (await res.json()) as { result: { applied_offsets: Record<string, number>; points: number } };
+  return { applied: body.result.applied_offsets, points: body.result.points };
 }
 
 const covers = (applied: Record<string, number>, mark: Record<string, number>) =>
@@ -127,10 +137,13 @@ export async function runIngestPass(o: IngestPassOptions): Promise<IngestPassRes
   let lastAdvanceMs = visibleAtMs;
   let lastProgressMs = visibleAtMs;
   let lastApplied = -1;
+  let points = 0;
   while (producer.count < 0 || seen < sent.length) {
     await new Promise((resolve) => setTimeout(resolve, o.pollMs));
     if (producer.error !== undefined) throw producer.error;
-    const applied = await appliedOffsets(o.serviceUrl, o.collection);
+    const state = await collectionState(o.serviceUrl, o.collection);
+    const applied = state.applied;
+    points = state.points;
     const nowMs = Date.now();
     while (seen < sent.length && covers(applied, sent[seen].mark)) {
       freshnessMs.push(nowMs - sent[seen].sentAtMs);
@@ -158,5 +171,6 @@ export async function runIngestPass(o: IngestPassOptions): Promise<IngestPassRes
     produceSeconds: (producer.doneMs - firstSendMs) / 1000,
     throughputPerSecond: producer.count / seconds,
     freshnessMs,
+    pointsAtEnd: points,
   };
 }

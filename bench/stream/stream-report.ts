@@ -17,6 +17,8 @@ export interface StreamRecord {
   rate_target: number | "full";
   quality_probes: boolean;
   n: number;
+  /** Live points in the service once every offset was applied; anything but `n` voids the run. */
+  points_at_end: number;
   throughput_upserts_per_s: number | null;
   /**
    * Whether the service kept up with a fixed target: the last upsert was visible within 5% (plus 1 s)
@@ -92,6 +94,7 @@ export function toRecord(m: RunMeasurements): StreamRecord {
     rate_target: m.rate,
     quality_probes: m.probes,
     n: m.pass.sent,
+    points_at_end: m.pass.pointsAtEnd,
     throughput_upserts_per_s: perSecond(m.pass.throughputPerSecond),
     rate_sustained: m.rate === "full" ? null : m.pass.seconds <= SUSTAINED_SLACK * m.pass.produceSeconds + 1,
     freshness_p50_ms: ms(freshness.p50),
@@ -124,7 +127,9 @@ export function toRecord(m: RunMeasurements): StreamRecord {
 const share = (part: number | null, whole: number) =>
   part === null || !(whole > 0) ? null : `${Math.round((100 * part) / whole)}%`;
 
-const rateLabel = (r: StreamRecord) => (r.rate_target === "full" ? "full" : `${r.rate_target}/s`);
+/** The rate, marked VOID when the service ended with fewer live points than upserts sent. */
+const rateLabel = (r: StreamRecord) =>
+  `${r.rate_target === "full" ? "full" : `${r.rate_target}/s`}${r.points_at_end === r.n ? "" : " VOID"}`;
 
 export function resultsTable(records: readonly StreamRecord[]): string {
   const headers = [

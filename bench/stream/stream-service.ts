@@ -12,6 +12,7 @@
  *   200 and the consumer logged its partition assignment (the dev broker's mock holds the first join
  *   of a group 3 s; producing before it would count that delay as freshness). It rejects, with the
  *   output tail, if the process exits first or `timeoutMs` passes.
+ * - `problems()` lists the warnings and errors it logged (counted by message), for the run's output.
  * - `close()` SIGKILLs the process and removes the temp dir: the data is thrown away, so a graceful
  *   shutdown's snapshot would only cost time. A process still alive when this one exits is killed.
  * - `serviceFigures(url)` reads the service's own `/metrics`: freshness quantiles from its histogram,
@@ -85,6 +86,8 @@ export class BenchService {
   /** The first log entry of each message text, for the waits of `start`. */
   readonly #seen = new Map<string, Record<string, unknown>>();
   readonly #lineListeners = new Set<() => void>();
+  /** Warnings and errors the service logged (level >= 40), by message: how many and the first one. */
+  readonly #problems = new Map<string, { count: number; first: string }>();
 
   private constructor(o: RunServiceOptions) {
     const configPath = join(this.#dir, "config.json");
@@ -158,10 +161,22 @@ export class BenchService {
     try {
       const entry = JSON.parse(line) as Record<string, unknown>;
       if (typeof entry.msg === "string" && !this.#seen.has(entry.msg)) this.#seen.set(entry.msg, entry);
+      if (typeof entry.level === "number" && entry.level >= 40) this.#problem(String(entry.msg), line);
     } catch {
       // Not pino JSON (a stack trace on stderr, say): kept in the tail only.
     }
     for (const listener of this.#lineListeners) listener();
+  }
+
+  #problem(msg: string, line: string): void {
+    const known = this.#problems.get(msg);
+    if (known) known.count++;
+    else this.#problems.set(msg, { count: 1, first: line });
+  }
+
+  /** The warnings and errors logged so far, one line per message text, with a count and the first. */
+  problems(): string[] {
+    return [...this.#problems].map(([msg, p]) => `${p.count} x "${msg}"; first: ${p.first.slice(0, 400)}`);
   }
 
   /** Resolves once a log entry with message `msg` was seen; rejects if the process exits first. */
