@@ -50,6 +50,9 @@ export interface IndexRecord {
   build_inserts_per_s: number;
   bytes_per_vector: number;
   bytes_per_vector_method: string;
+  /** The same rates per CPU second of the process (steadier than wall time on a loaded box). */
+  qps_cpu: number;
+  build_inserts_per_cpu_s: number;
   rss_delta_bytes_per_vector: number;
   n: number;
   nq: number;
@@ -59,10 +62,12 @@ export interface IndexRecord {
 interface EngineSummary {
   engine: EngineName;
   build_inserts_per_s: number;
+  build_inserts_per_cpu_s: number;
   bytes_per_vector: number;
   bytes_per_vector_method: string;
   ef_at_095: number | null;
   qps_at_095: number | null;
+  qps_cpu_at_095: number | null;
 }
 
 function parseOptions(argv: string[]): Options {
@@ -96,6 +101,7 @@ function parseOptions(argv: string[]): Options {
 interface BuiltEngine {
   engine: BenchEngine;
   buildRate: number;
+  buildRateCpu: number;
   memory: MemoryFigure;
   rssDelta: number;
 }
@@ -110,13 +116,14 @@ function buildEngine(engineName: EngineName, data: BenchDataset, seed: number): 
   const engine = createEngine(engineName, params);
   const progress = (done: number) => process.stderr.write(`  ${engineName}: ${done}/${n} inserted\r`);
   const showProgress = n >= 50_000 && process.stderr.isTTY;
-  const buildRate = buildIndex(engine, data.base, dim, n, showProgress ? progress : undefined);
+  const build = buildIndex(engine, data.base, dim, n, showProgress ? progress : undefined);
+  const buildRate = build.perSecond;
   collectGarbage();
   const rssDelta = (process.memoryUsage().rss - rssBefore) / n;
   console.error(
     `  ${engineName}: built ${n} in ${(n / buildRate).toFixed(1)} s (${buildRate.toFixed(0)} inserts/s)`,
   );
-  return { engine, buildRate, memory: engine.memory(n), rssDelta };
+  return { engine, buildRate, buildRateCpu: build.perCpuSecond, memory: engine.memory(n), rssDelta };
 }
 
 function runEngine(
@@ -125,7 +132,7 @@ function runEngine(
   options: Options,
   minSeconds: number,
 ): IndexRecord[] {
-  const { engine, buildRate, memory, rssDelta } = buildEngine(engineName, data, options.seed);
+  const { engine, buildRate, buildRateCpu, memory, rssDelta } = buildEngine(engineName, data, options.seed);
   const queries = prepareQueries(data.queries, data.dim);
   return options.ef.map((ef) => {
     const run = runQueryPasses(engine, queries, K, ef, minSeconds);
@@ -142,6 +149,8 @@ function runEngine(
       recall_at_10: recall,
       qps: run.qps,
       build_inserts_per_s: buildRate,
+      qps_cpu: run.qpsCpu,
+      build_inserts_per_cpu_s: buildRateCpu,
       bytes_per_vector: memory.bytesPerVector,
       bytes_per_vector_method: memory.method,
       rss_delta_bytes_per_vector: rssDelta,
@@ -158,10 +167,12 @@ function summarise(records: IndexRecord[]): EngineSummary {
   return {
     engine: first.engine,
     build_inserts_per_s: first.build_inserts_per_s,
+    build_inserts_per_cpu_s: first.build_inserts_per_cpu_s,
     bytes_per_vector: first.bytes_per_vector,
     bytes_per_vector_method: first.bytes_per_vector_method,
     ef_at_095: reaching?.ef ?? null,
     qps_at_095: reaching?.qps ?? null,
+    qps_cpu_at_095: reaching?.qps_cpu ?? null,
   };
 }
 
@@ -169,17 +180,34 @@ function printDataset(data: BenchDataset, records: IndexRecord[], summaries: Eng
   console.log(
     `\n### ${data.name} (${data.metric}, n=${data.n}, dim=${data.dim}, ${data.nq} queries, ${data.gtSource})\n`,
   );
-  const sweep = records.map((r) => [r.engine, r.ef, fixed(r.recall_at_10, 4), fixed(r.qps, 0)]);
-  console.log(markdownTable(["engine", "ef", "recall@10", "QPS"], sweep));
+  const sweep = records.map((r) => [
+    r.engine,
+    r.ef,
+    fixed(r.recall_at_10, 4),
+    fixed(r.qps, 0),
+    fixed(r.qps_cpu, 0),
+  ]);
+  console.log(markdownTable(["engine", "ef", "recall@10", "QPS", "QPS per CPU s"], sweep));
   console.log();
   const rows = summaries.map((s) => [
     s.engine,
     fixed(s.build_inserts_per_s, 0),
+    fixed(s.build_inserts_per_cpu_s, 0),
     fixed(s.bytes_per_vector, 0),
     s.ef_at_095,
     fixed(s.qps_at_095, 0),
+    fixed(s.qps_cpu_at_095, 0),
   ]);
-  console.log(markdownTable(["engine", "build inserts/s", "bytes/vector", "ef@0.95", "QPS@0.95"], rows));
+  const headers = [
+    "engine",
+    "build inserts/s",
+    "per CPU s",
+    "bytes/vector",
+    "ef@0.95",
+    "QPS@0.95",
+    "per CPU s",
+  ];
+  console.log(markdownTable(headers, rows));
   for (const s of summaries) console.log(`- ${s.engine} bytes/vector: ${s.bytes_per_vector_method}`);
 }
 
@@ -189,7 +217,9 @@ function ratios(summaries: EngineSummary[]): Record<string, number | null> | nul
   if (ours === undefined || theirs === undefined) return null;
   return {
     qps_at_095: ratio(ours.qps_at_095, theirs.qps_at_095),
+    qps_cpu_at_095: ratio(ours.qps_cpu_at_095, theirs.qps_cpu_at_095),
     build_inserts_per_s: ratio(ours.build_inserts_per_s, theirs.build_inserts_per_s),
+    build_inserts_per_cpu_s: ratio(ours.build_inserts_per_cpu_s, theirs.build_inserts_per_cpu_s),
     bytes_per_vector: ratio(ours.bytes_per_vector, theirs.bytes_per_vector),
   };
 }
@@ -243,14 +273,21 @@ async function benchDataset(
 }
 
 function printRatios(summaries: DatasetSummary[]): void {
-  const rows = summaries.flatMap(({ dataset, ratios_vecstream_over_hnswlib: r }) =>
-    r === null
-      ? []
-      : [[dataset, fixed(r.qps_at_095, 2), fixed(r.build_inserts_per_s, 2), fixed(r.bytes_per_vector, 2)]],
-  );
+  const rows = summaries.flatMap(({ dataset, ratios_vecstream_over_hnswlib: r }) => {
+    if (r === null) return [];
+    const cells = [
+      r.qps_at_095,
+      r.qps_cpu_at_095,
+      r.build_inserts_per_s,
+      r.build_inserts_per_cpu_s,
+      r.bytes_per_vector,
+    ];
+    return [[dataset, ...cells.map((c) => fixed(c, 2))]];
+  });
   if (rows.length === 0) return;
   console.log("\n### vecstream / hnswlib-node\n");
-  console.log(markdownTable(["dataset", "QPS@0.95", "build rate", "bytes/vector"], rows));
+  const headers = ["dataset", "QPS@0.95", "(CPU time)", "build rate", "(CPU time)", "bytes/vector"];
+  console.log(markdownTable(headers, rows));
 }
 
 async function main(): Promise<void> {
