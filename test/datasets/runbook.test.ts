@@ -4,20 +4,10 @@ import { join } from "node:path";
 import { describe, expect, it } from "vitest";
 
 import { DatasetError, parseRunbook, readRunbook, readStreamingGtIndex } from "../../src/datasets/index.js";
-import { DATA_DIR } from "./helpers.js";
+import { DATA_DIR, codeOf } from "./helpers.js";
 
 const RUNBOOKS = join(DATA_DIR, "runbooks");
 const STREAMING_GT = join(DATA_DIR, "siftsmall", "streaming-gt");
-
-function codeOf(fn: () => unknown): string | undefined {
-  try {
-    fn();
-  } catch (error) {
-    if (error instanceof DatasetError) return error.code;
-    throw error;
-  }
-  return undefined;
-}
 
 const sample = `
 tiny:

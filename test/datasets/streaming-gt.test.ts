@@ -3,8 +3,8 @@ import { join } from "node:path";
 
 import { afterAll, describe, expect, it } from "vitest";
 
-import { DatasetError, readGt100, readIvecs, readStreamingGtIndex } from "../../src/datasets/index.js";
-import { DATA_DIR, makeTempDir, writeBytes } from "./helpers.js";
+import { readGt100, readIvecs, readStreamingGtIndex } from "../../src/datasets/index.js";
+import { DATA_DIR, codeOf, makeTempDir, writeBytes } from "./helpers.js";
 
 const tmp = makeTempDir();
 afterAll(() => tmp.cleanup());
@@ -17,16 +17,6 @@ function encodeGt(nq: number, k: number, tags: number[], distances: number[]): U
   tags.forEach((t, i) => view.setUint32(8 + 4 * i, t, true));
   distances.forEach((d, i) => view.setFloat32(8 + 4 * nq * k + 4 * i, d, true));
   return new Uint8Array(view.buffer);
-}
-
-function codeOf(fn: () => unknown): string | undefined {
-  try {
-    fn();
-  } catch (error) {
-    if (error instanceof DatasetError) return error.code;
-    throw error;
-  }
-  return undefined;
 }
 
 describe("readGt100", () => {

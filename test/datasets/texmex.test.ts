@@ -3,15 +3,8 @@ import { join } from "node:path";
 
 import { afterAll, describe, expect, it } from "vitest";
 
-import {
-  DatasetError,
-  readFvecs,
-  readIvecs,
-  vecsRows,
-  writeFvecs,
-  writeIvecs,
-} from "../../src/datasets/index.js";
-import { DATA_DIR, encodeVecs, makeTempDir, writeBytes } from "./helpers.js";
+import { readFvecs, readIvecs, vecsRows, writeFvecs, writeIvecs } from "../../src/datasets/index.js";
+import { DATA_DIR, codeOf, encodeVecs, makeTempDir, writeBytes } from "./helpers.js";
 
 const tmp = makeTempDir();
 afterAll(() => tmp.cleanup());
@@ -23,16 +16,6 @@ const rows = [
   [1e-3, -0, 180],
   [2, 4, 8],
 ];
-
-function codeOf(fn: () => unknown): string | undefined {
-  try {
-    fn();
-  } catch (error) {
-    if (error instanceof DatasetError) return error.code;
-    throw error;
-  }
-  return undefined;
-}
 
 describe("readFvecs", () => {
   it("returns the dimension, the row count and the rows packed back to back", () => {
