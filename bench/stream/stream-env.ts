@@ -25,5 +25,6 @@ export function codeVersion(): { commit: string; dirty: string[] } {
   const git = (args: string[]) => spawnSync("git", args, { encoding: "utf8" }).stdout ?? "";
   // Porcelain lines are "XY path": two status columns and a space, so no trimming before slicing.
   const dirty = git(["status", "--porcelain", "--", "src", "config"]).split("\n").filter(Boolean);
-  return { commit: git(["rev-parse", "--short", "HEAD"]).trim(), dirty: dirty.map((line) => line.slice(3)) };
+  const commit = git(["rev-parse", "--short", "HEAD"]).trim() || "unknown (not a git checkout)";
+  return { commit, dirty: dirty.map((line) => line.slice(3)) };
 }
