@@ -10,6 +10,8 @@ import { join, resolve } from "node:path";
 
 import { DatasetError } from "../../src/datasets/index.js";
 
+export { encodeVecs } from "../support/fvecs.js";
+
 export const DATA_DIR = resolve("../shared/data");
 
 export function makeTempDir(): { dir: string; file: (name: string) => string; cleanup: () => void } {
@@ -19,23 +21,6 @@ export function makeTempDir(): { dir: string; file: (name: string) => string; cl
     file: (name) => join(dir, name),
     cleanup: () => rmSync(dir, { recursive: true, force: true }),
   };
-}
-
-/** Encodes rows as `[int32 dim][values]` with an explicit little-endian DataView. */
-export function encodeVecs(rows: number[][], kind: "f32" | "i32", declaredDims?: number[]): Uint8Array {
-  const total = rows.reduce((sum, row) => sum + 4 + 4 * row.length, 0);
-  const view = new DataView(new ArrayBuffer(total));
-  let off = 0;
-  rows.forEach((row, r) => {
-    view.setInt32(off, declaredDims?.[r] ?? row.length, true);
-    off += 4;
-    for (const value of row) {
-      if (kind === "f32") view.setFloat32(off, value, true);
-      else view.setInt32(off, value, true);
-      off += 4;
-    }
-  });
-  return new Uint8Array(view.buffer);
 }
 
 export function writeBytes(path: string, bytes: Uint8Array): string {

@@ -15,6 +15,7 @@ import {
   startDevBroker,
 } from "../support/dev-broker.js";
 import type { DevBroker, DevBrokerOptions } from "../support/dev-broker.js";
+import { pollUntil } from "../support/wait.js";
 
 const available = isDevBrokerAvailable();
 if (!available) console.warn(`skipping dev broker process tests: ${devBrokerUnavailableReason()}`);
@@ -53,11 +54,6 @@ async function brokerInChildProcess(then: string) {
   });
   const [line] = (await once(node.stdout, "data")) as [Buffer];
   return { node, brokerPid: Number(line.toString().trim()) };
-}
-
-async function waitFor(condition: () => boolean, timeoutMs: number): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  while (!condition() && Date.now() < deadline) await new Promise((resolve) => setTimeout(resolve, 25));
 }
 
 describe.skipIf(!available)("the dev broker process", () => {
@@ -100,7 +96,7 @@ describe.skipIf(!available)("the dev broker process", () => {
     const { node, brokerPid } = await brokerInChildProcess("process.exit(0);");
     expect(brokerPid).toBeGreaterThan(0);
     await once(node, "exit");
-    await waitFor(() => !isRunning(brokerPid), 10_000);
+    await pollUntil(() => !isRunning(brokerPid), 10_000);
     expect(isRunning(brokerPid)).toBe(false);
   });
 
@@ -108,7 +104,7 @@ describe.skipIf(!available)("the dev broker process", () => {
     const { node, brokerPid } = await brokerInChildProcess("setInterval(() => {}, 1000);");
     expect(isRunning(brokerPid)).toBe(true);
     node.kill("SIGKILL");
-    await waitFor(() => !isRunning(brokerPid), 10_000);
+    await pollUntil(() => !isRunning(brokerPid), 10_000);
     expect(isRunning(brokerPid)).toBe(false);
   });
 
@@ -120,7 +116,7 @@ describe.skipIf(!available)("the dev broker process", () => {
     const brokerPid = Number(line.toString().trim());
     expect(isRunning(brokerPid)).toBe(true);
     await once(shell, "exit");
-    await waitFor(() => !isRunning(brokerPid), 10_000);
+    await pollUntil(() => !isRunning(brokerPid), 10_000);
     expect(isRunning(brokerPid)).toBe(false);
   });
 

@@ -16,6 +16,7 @@ import {
   startDevBroker,
 } from "../support/dev-broker.js";
 import type { DevBroker, DevBrokerOptions } from "../support/dev-broker.js";
+import { pollUntil } from "../support/wait.js";
 
 const available = isDevBrokerAvailable();
 if (!available) console.warn(`skipping dev broker tests: ${devBrokerUnavailableReason()}`);
@@ -74,13 +75,8 @@ async function consumeUntil(kafka: Kafka, groupId: string, count: number, timeou
       await commitOffsetsIfNecessary();
     },
   });
-  await waitFor(() => received.length >= count, timeoutMs);
+  await pollUntil(() => received.length >= count, timeoutMs);
   return { consumer, received };
-}
-
-async function waitFor(condition: () => boolean, timeoutMs: number): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  while (!condition() && Date.now() < deadline) await new Promise((resolve) => setTimeout(resolve, 25));
 }
 
 describe.skipIf(!available)("kafkajs 2.2.4 against the dev broker", () => {
@@ -200,11 +196,11 @@ describe.skipIf(!available)("kafkajs 2.2.4 against the dev broker", () => {
 
     await devBroker.brokerDown(2);
     const refused = `ECONNREFUSED ${devBroker.bootstrap[1]}`; // the consumer's fetch reconnecting to broker 2
-    await waitFor(() => errorLog.some((line) => line.includes(refused)), 10_000);
+    await pollUntil(() => errorLog.some((line) => line.includes(refused)), 10_000);
     expect(errorLog.some((line) => line.includes(refused))).toBe(true);
     await devBroker.brokerUp(2);
     await producer.send({ topic: TOPIC, messages: [{ value: "after" }] });
-    await waitFor(() => received.some((m) => m.value?.toString() === "after"), 15_000);
+    await pollUntil(() => received.some((m) => m.value?.toString() === "after"), 15_000);
     expect(received.map((m) => m.value?.toString())).toEqual(["before", "after"]);
   });
 });

@@ -3,16 +3,18 @@ import { afterEach, describe, expect, it } from "vitest";
 import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { Kafka, logLevel, type KafkaMessage } from "kafkajs";
+import type { Kafka, KafkaMessage } from "kafkajs";
 import { buildProgram } from "../../src/producer/cli.js";
 import { decodeMessage } from "../../src/stream/wire.js";
 import {
   DEV_BROKER_CONSUMER_SETTINGS,
   devBrokerUnavailableReason,
   isDevBrokerAvailable,
-  startDevBroker,
   type DevBroker,
 } from "../support/dev-broker.js";
+import { encodeVecs } from "../support/fvecs.js";
+import { kafkaClient, startBrokerWithTopic } from "../support/kafka-clients.js";
+import { pollUntil } from "../support/wait.js";
 
 const available = isDevBrokerAvailable();
 if (!available) console.warn(`skipping producer CLI tests: ${devBrokerUnavailableReason()}`);
@@ -53,26 +55,19 @@ async function readTopic(
   await consumer.run({
     eachMessage: async ({ partition, message }) => void got.push({ partition, message }),
   });
-  const deadline = Date.now() + 15_000;
-  while (got.length < count && Date.now() < deadline) await new Promise((r) => setTimeout(r, 20));
+  await pollUntil(() => got.length >= count, 15_000);
   return got;
 }
 
 describe.skipIf(!available)("vecstream-produce against the dev broker", () => {
   it("sends fvecs rows --start..--start+--limit as keyed upserts and prints the last offset per partition", async () => {
-    const b = await startDevBroker({ topics: [{ name: TOPIC, partitions: 3 }] });
-    cleanups.push(() => b.stop());
+    const b = await startBrokerWithTopic(cleanups, TOPIC, { partitions: 3, dlq: false });
     const dir = mkdtempSync(join(tmpdir(), "vecstream-cli-"));
     cleanups.push(() => rmSync(dir, { recursive: true, force: true }));
     const dim = 4;
-    const rows = 25;
-    const buf = Buffer.alloc(rows * (4 + 4 * dim));
-    for (let r = 0; r < rows; r++) {
-      buf.writeInt32LE(dim, r * (4 + 4 * dim));
-      for (let j = 0; j < dim; j++) buf.writeFloatLE(r + j / 10, r * (4 + 4 * dim) + 4 + 4 * j);
-    }
+    const rows = Array.from({ length: 25 }, (_, r) => Array.from({ length: dim }, (_, j) => r + j / 10));
     const file = join(dir, "base.fvecs");
-    writeFileSync(file, buf);
+    writeFileSync(file, encodeVecs(rows, "f32"));
 
     const upserts = await cli(
       b,
@@ -94,7 +89,7 @@ describe.skipIf(!available)("vecstream-produce against the dev broker", () => {
     const deletes = await cli(b, "delete", "row-5", "row-6", "--rate", "1000/s");
     expect(deletes.sent).toBe(2);
 
-    const kafka = new Kafka({ clientId: "t", brokers: b.bootstrap, logLevel: logLevel.NOTHING });
+    const kafka = kafkaClient(b, "t");
     const admin = kafka.admin();
     await admin.connect();
     cleanups.push(() => admin.disconnect());

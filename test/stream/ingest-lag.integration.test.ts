@@ -5,13 +5,13 @@
  * to 0 once the collection catches up.
  */
 import { afterEach, describe, expect, it } from "vitest";
-import { Kafka, logLevel, Partitioners } from "kafkajs";
 import {
   DEV_BROKER_CONSUMER_SETTINGS,
   devBrokerUnavailableReason,
   isDevBrokerAvailable,
-  startDevBroker,
 } from "../support/dev-broker.js";
+import { connectedProducer, kafkaClient, startBrokerWithTopic } from "../support/kafka-clients.js";
+import { waitFor } from "../support/wait.js";
 import { startIngest } from "../../src/stream/ingest.js";
 import { encodeUpsert } from "../../src/producer/encode.js";
 import { MemorySink, RecordingObserver, silentLogger } from "./support/memory-sink.js";
@@ -26,28 +26,10 @@ afterEach(async () => {
   for (const cleanup of cleanups.splice(0).reverse()) await cleanup();
 });
 
-/** Polls `check` until it holds (bounded: the test fails with `what` rather than hanging). */
-async function waitFor(what: string, check: () => boolean, timeoutMs = 15_000): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  while (!check()) {
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 20));
-  }
-}
-
 describe.skipIf(!available)("consumer lag while the consumer is not fetching", () => {
   it("rises with every message produced while the collection is blocked, then falls to 0 once it applies them", async () => {
-    const broker = await startDevBroker({
-      topics: [
-        { name: TOPIC, partitions: 1 },
-        { name: `${TOPIC}.dlq`, partitions: 1 },
-      ],
-    });
-    cleanups.push(() => broker.stop());
-    const kafka = new Kafka({ clientId: "lag-test", brokers: broker.bootstrap, logLevel: logLevel.NOTHING });
-    const producer = kafka.producer({ createPartitioner: Partitioners.DefaultPartitioner });
-    await producer.connect();
-    cleanups.push(() => producer.disconnect());
+    const broker = await startBrokerWithTopic(cleanups, TOPIC);
+    const producer = await connectedProducer(kafkaClient(broker, "lag-test"), cleanups);
 
     let release!: () => void;
     const gate = new Promise<void>((resolve) => (release = resolve));

@@ -4,7 +4,7 @@
  */
 import { afterEach, describe, expect, it } from "vitest";
 import { pino } from "pino";
-import { Kafka, logLevel, Partitioners, type Producer, type KafkaMessage } from "kafkajs";
+import type { Kafka, Producer, KafkaMessage } from "kafkajs";
 import {
   DEV_BROKER_CONSUMER_SETTINGS,
   devBrokerUnavailableReason,
@@ -12,6 +12,8 @@ import {
   startDevBroker,
   type DevBroker,
 } from "../support/dev-broker.js";
+import { connectedProducer, kafkaClient, startBrokerWithTopic } from "../support/kafka-clients.js";
+import { waitFor } from "../support/wait.js";
 import { startIngest, type Ingest, type IngestOptions } from "../../src/stream/ingest.js";
 import { encodeDelete, encodeUpsert } from "../../src/producer/encode.js";
 import { DLQ_HEADERS } from "../../src/stream/dead-letter.js";
@@ -35,32 +37,12 @@ afterEach(async () => {
   for (const cleanup of cleanups.splice(0).reverse()) await cleanup();
 });
 
-async function broker(partitions = 2): Promise<DevBroker> {
-  const b = await startDevBroker({
-    topics: [
-      { name: TOPIC, partitions },
-      { name: DLQ, partitions: 1 },
-    ],
-  });
-  cleanups.push(() => b.stop());
-  return b;
-}
+/** The demo topic with `partitions` partitions and its dead-letter topic DLQ. */
+const broker = (partitions = 2): Promise<DevBroker> => startBrokerWithTopic(cleanups, TOPIC, { partitions });
 
-function kafkaFor(b: DevBroker): Kafka {
-  return new Kafka({
-    clientId: "test",
-    brokers: b.bootstrap,
-    logLevel: logLevel.NOTHING,
-    retry: { retries: 20, initialRetryTime: 50, maxRetryTime: 500 },
-  });
-}
+const kafkaFor = (b: DevBroker): Kafka => kafkaClient(b, "test");
 
-async function producer(b: DevBroker): Promise<Producer> {
-  const p = kafkaFor(b).producer({ createPartitioner: Partitioners.DefaultPartitioner });
-  await p.connect();
-  cleanups.push(() => p.disconnect());
-  return p;
-}
+const producer = (b: DevBroker): Promise<Producer> => connectedProducer(kafkaFor(b), cleanups);
 
 function ingest(
   b: DevBroker,
@@ -93,15 +75,6 @@ function ingest(
   });
   cleanups.push(() => run.stop());
   return run;
-}
-
-/** Polls `check` until it holds (bounded: the test fails with `what` rather than hanging). */
-async function waitFor(what: string, check: () => boolean, timeoutMs = 15_000): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  while (!check()) {
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 20));
-  }
 }
 
 const vec = (i: number) => [i, i + 1, i + 2];

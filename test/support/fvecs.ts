@@ -3,7 +3,9 @@
  * dimension `d`, then `d` float32 or int32 values. Used by tests and benchmarks over /work/shared/data.
  *
  * Contract: returns the rows as one flat typed array plus the row count and dimension; throws when the
- * file's rows do not all have the same dimension or the file is truncated.
+ * file's rows do not all have the same dimension or the file is truncated. `encodeVecs` writes the
+ * format by hand (its own DataView, no reader or writer under test), so tests can build input files
+ * whose bytes do not depend on the code they check.
  */
 
 import { readFileSync } from "node:fs";
@@ -46,4 +48,24 @@ export function readIvecs(path: string): VecsFile<Int32Array> {
     for (let i = 0; i < dim; i++) data[r * dim + i] = view.getInt32(off + 4 * i, true);
   }
   return { rows, dim, data };
+}
+
+/**
+ * Encodes rows as `[int32 dim][values]` with an explicit little-endian DataView; `declaredDims[r]`, when
+ * given, is written as row r's dimension instead of its length (to build malformed files).
+ */
+export function encodeVecs(rows: number[][], kind: "f32" | "i32", declaredDims?: number[]): Uint8Array {
+  const total = rows.reduce((sum, row) => sum + 4 + 4 * row.length, 0);
+  const view = new DataView(new ArrayBuffer(total));
+  let off = 0;
+  rows.forEach((row, r) => {
+    view.setInt32(off, declaredDims?.[r] ?? row.length, true);
+    off += 4;
+    for (const value of row) {
+      if (kind === "f32") view.setFloat32(off, value, true);
+      else view.setInt32(off, value, true);
+      off += 4;
+    }
+  });
+  return new Uint8Array(view.buffer);
 }
