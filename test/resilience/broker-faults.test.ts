@@ -17,18 +17,19 @@
 import { Kafka, logLevel } from "kafkajs";
 import type { Message } from "kafkajs";
 import { afterEach, describe, expect, it } from "vitest";
-import { devBrokerUnavailableReason, isDevBrokerAvailable, startDevBroker } from "../support/dev-broker.js";
-import type { DevBroker, KafkaApiName } from "../support/dev-broker.js";
+import { devBrokerUnavailableReason, isDevBrokerAvailable } from "../support/dev-broker.js";
+import type { KafkaApiName } from "../support/dev-broker.js";
 import { expectedState, generateSeededLog, toMessage } from "../support/seeded-log.js";
 import { ServiceProcess } from "../support/service-process.js";
+import { sleep } from "../support/wait.js";
 import {
   compareWithExpected,
-  connectProducer,
   metrics,
   metricValue,
   postJson,
   processConfig,
   sendMessages,
+  startBrokerAndProducer,
   waitApplied,
 } from "./helpers.js";
 
@@ -44,8 +45,6 @@ const cleanups: (() => Promise<void>)[] = [];
 afterEach(async () => {
   for (const c of cleanups.splice(0).reverse()) await c().catch(() => undefined);
 });
-
-const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
 /** Searches and asks /readyz every 50 ms until stopped; keeps every non-200 answer. */
 class Watcher {
@@ -114,15 +113,7 @@ describe.skipIf(!available)("broker faults", () => {
     "keeps answering, reconnects, catches up and loses nothing through broker outages and injected request errors",
     { timeout: 180_000 },
     async () => {
-      const broker: DevBroker = await startDevBroker({
-        topics: [
-          { name: SPEC.topic, partitions: 1 },
-          { name: `${SPEC.topic}.dlq`, partitions: 1 },
-        ],
-      });
-      cleanups.push(() => broker.stop());
-      const producer = await connectProducer(broker);
-      cleanups.push(() => producer.disconnect());
+      const { broker, producer } = await startBrokerAndProducer(cleanups, SPEC);
       const proc = new ServiceProcess(processConfig(broker, SPEC));
       cleanups.push(() => proc.close());
       const log = generateSeededLog({ seed: SEED, count: 6 * SEGMENT, idSpace: ID_SPACE, dim: SPEC.dim });

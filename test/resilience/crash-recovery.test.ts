@@ -26,20 +26,19 @@
 import { existsSync, mkdirSync, readdirSync, watch } from "node:fs";
 import type { FSWatcher } from "node:fs";
 import { join } from "node:path";
-import type { Producer } from "kafkajs";
 import { afterEach, describe, expect, it } from "vitest";
 import { SeededRandom } from "../../src/index/random.js";
-import { devBrokerUnavailableReason, isDevBrokerAvailable, startDevBroker } from "../support/dev-broker.js";
-import type { DevBroker } from "../support/dev-broker.js";
+import { devBrokerUnavailableReason, isDevBrokerAvailable } from "../support/dev-broker.js";
 import { expectedState, generateSeededLog } from "../support/seeded-log.js";
 import { ServiceProcess } from "../support/service-process.js";
+import { sleep } from "../support/wait.js";
 import {
   compareWithExpected,
-  connectProducer,
   exactNeighbours,
   processConfig,
   search,
   sendEntries,
+  startBrokerAndProducer,
   waitApplied,
 } from "./helpers.js";
 
@@ -71,8 +70,6 @@ const cleanups: (() => Promise<void>)[] = [];
 afterEach(async () => {
   for (const c of cleanups.splice(0).reverse()) await c().catch(() => undefined);
 });
-
-const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
 function temporaries(dir: string): string[] {
   return existsSync(dir) ? readdirSync(dir).filter((f) => f.endsWith(".tmp")) : [];
@@ -142,15 +139,7 @@ describe.skipIf(!available)("crash recovery under SIGKILL", () => {
     "holds exactly the log's final state after repeated SIGKILLs, and answers every search hit for hit like a never-crashed instance",
     { timeout: 240_000 },
     async () => {
-      const broker: DevBroker = await startDevBroker({
-        topics: [
-          { name: SPEC.topic, partitions: 1 },
-          { name: `${SPEC.topic}.dlq`, partitions: 1 },
-        ],
-      });
-      cleanups.push(() => broker.stop());
-      const producer: Producer = await connectProducer(broker);
-      cleanups.push(() => producer.disconnect());
+      const { broker, producer } = await startBrokerAndProducer(cleanups, SPEC);
       const log = generateSeededLog({ seed: SEED, count: COUNT, idSpace: ID_SPACE, dim: SPEC.dim });
       const proc = new ServiceProcess(
         processConfig(broker, SPEC, { snapshots: { everyMessages: 250, keep: 2 } }),

@@ -37,16 +37,15 @@ import {
   DEV_BROKER_CONSUMER_SETTINGS,
   devBrokerUnavailableReason,
   isDevBrokerAvailable,
-  startDevBroker,
 } from "../support/dev-broker.js";
 import { expectedState, generateSeededLog } from "../support/seeded-log.js";
 import type { LogEntry, SeededLog } from "../support/seeded-log.js";
 import {
   compareWithExpected,
-  connectProducer,
   metricValue,
   processConfig,
   sendEntries,
+  startBrokerAndProducer,
   waitApplied,
 } from "./helpers.js";
 
@@ -186,15 +185,7 @@ describe.skipIf(!available)("the service, restarted on damaged snapshots", () =>
     "falls back to the older snapshot or a full replay, says so in the log and the metric, and serves exactly the log's state",
     { timeout: 120_000 },
     async () => {
-      const broker = await startDevBroker({
-        topics: [
-          { name: SPEC.topic, partitions: 1 },
-          { name: `${SPEC.topic}.dlq`, partitions: 1 },
-        ],
-      });
-      cleanups.push(() => broker.stop());
-      const producer = await connectProducer(broker);
-      cleanups.push(() => producer.disconnect());
+      const { broker, producer } = await startBrokerAndProducer(cleanups, SPEC);
       const dataDir = tempDir("vecstream-snapsvc-");
       const log = generateSeededLog({ seed: SEED + 2, count: 900, idSpace: 250, dim: SPEC.dim });
       let run = 0;

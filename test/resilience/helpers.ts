@@ -4,9 +4,10 @@
  * running instance holds with what the log says it must hold.
  */
 
-import { Kafka, Partitioners, logLevel } from "kafkajs";
 import type { Message, Producer } from "kafkajs";
 import type { DevBroker } from "../support/dev-broker.js";
+import { connectedProducer, kafkaClient, startBrokerWithTopic } from "../support/kafka-clients.js";
+import type { CleanupList } from "../support/kafka-clients.js";
 import { toMessage } from "../support/seeded-log.js";
 import type { ExpectedState, LogEntry } from "../support/seeded-log.js";
 
@@ -42,16 +43,19 @@ export function processConfig(
   };
 }
 
-export async function connectProducer(broker: DevBroker): Promise<Producer> {
-  const kafka = new Kafka({
-    clientId: "resilience-producer",
-    brokers: broker.bootstrap,
-    logLevel: logLevel.NOTHING,
-    retry: { retries: 30, initialRetryTime: 50, maxRetryTime: 1000 },
-  });
-  const producer = kafka.producer({ createPartitioner: Partitioners.DefaultPartitioner });
-  await producer.connect();
-  return producer;
+/**
+ * Starts a dev broker with the collection's topic and its `.dlq` (one partition each) and connects a
+ * producer to it; both are stopped at cleanup. The producer retries longer than the tests' default,
+ * since these tests take the broker down and inject request errors while it sends.
+ */
+export async function startBrokerAndProducer(
+  cleanups: CleanupList,
+  spec: CollectionSpec,
+): Promise<{ broker: DevBroker; producer: Producer }> {
+  const broker = await startBrokerWithTopic(cleanups, spec.topic);
+  const retry = { retries: 30, initialRetryTime: 50, maxRetryTime: 1000 };
+  const producer = await connectedProducer(kafkaClient(broker, "resilience-producer", retry), cleanups);
+  return { broker, producer };
 }
 
 /**
