@@ -98,7 +98,7 @@ function parseOptions(argv: string[]): BenchOptions {
     .option("--search-qps <n>", "searches per second sent by the search process", positiveInt, 50)
     .option("--partitions <n>", "partitions of each run's topic (default: n / 8000, at least 3)", positiveInt)
     .option("--batch-size <n>", "messages per send at full speed", positiveInt, 500)
-    .option("--sends-per-second <n>", "producer sends per second at a fixed rate", positiveInt, 20)
+    .option("--sends-per-second <n>", "producer sends per second at a fixed rate", positiveInt, 5)
     .option("--poll-ms <ms>", "visibility poll interval (freshness resolution)", positiveInt, 20)
     .option("--fetch-max-wait-ms <ms>", "kafkajs maxWaitTimeInMs of the service's consumer", positiveInt, 200)
     .option("--no-engine", "skip the in-process engine insert rate")
