@@ -15,42 +15,22 @@
  *   `done` then resolves.
  * - Lag (`observer.onLag`, `lag()`) per partition is highWatermark - 1 - last consumed offset (>= 0). It
  *   is reported after each applied batch, and also every `lagPollMs` from the high watermarks the admin
- *   client polls: a consumer that is not fetching (broker outage, group rejoin, partitions paused, a
- *   blocked collection) sees no batches, and without the poll the gauge would keep its last value
- *   (often 0) while messages wait. A failed poll is logged at debug and leaves the gauge alone.
+ *   client polls (`LagPoller`, lag-poller.ts), so it stays current while nothing is fetched.
  */
 
-import {
-  Kafka,
-  Partitioners,
-  type Admin,
-  type KafkaConfig,
-  type Producer,
-  type RetryOptions,
-  type SASLOptions,
-} from "kafkajs";
-import type { ConnectionOptions } from "node:tls";
+import { Partitioners, type Admin, type Kafka, type Producer } from "kafkajs";
 import type { Logger } from "pino";
 import type { Metric } from "../index/types.js";
 import { KafkaDeadLetterSink } from "./dead-letter.js";
-import { kafkaLogLevel, pinoLogCreator } from "./kafka-log.js";
+import { createKafkaClient, type IngestKafkaConfig } from "./kafka-client.js";
 import { KafkaSource, type KafkaSourceOptions, type SourceBatch } from "./kafka-source.js";
 import { CatchUpTracker, offsetLag, type PartitionBounds } from "./offsets.js";
 import type { CollectionSink, IngestObserver } from "./ops.js";
+import { LagPoller, type LagPollTarget } from "./lag-poller.js";
 import { CollectionWriter, type PipelineSettings } from "./pipeline.js";
 import { ensureTopics, fetchBounds } from "./topics.js";
 
-export interface IngestKafkaConfig {
-  brokers: string[];
-  clientId: string;
-  groupId: string;
-  /** kafkajs's `ssl`: a boolean, or TLS options with file contents (config.ts `readKafkaTls`). */
-  ssl?: boolean | ConnectionOptions;
-  sasl?: SASLOptions | null;
-  connectionTimeoutMs?: number;
-  /** kafkajs retry policy (tests shorten it); kafkajs defaults otherwise. */
-  retry?: RetryOptions;
-}
+export type { IngestKafkaConfig } from "./kafka-client.js";
 
 /** A collection as ingest needs it; `Collection` (src/collection.ts) satisfies this as is. */
 export type IngestCollection = CollectionSink & { readonly metric: Metric; readonly dlqTopic?: string };
@@ -126,25 +106,20 @@ class IngestRun {
   readonly #sources: KafkaSource[] = [];
   #started: Promise<void>;
   #stopping: Promise<void> | undefined;
-  #lagTimer: NodeJS.Timeout | undefined;
+  readonly #lagPoller: LagPoller;
 
   constructor(options: IngestOptions) {
     this.#o = options;
     this.#log = options.logger.child({ component: "ingest" });
-    const { brokers, clientId, ssl, sasl, connectionTimeoutMs, retry } = options.kafka;
-    const config: KafkaConfig = {
-      brokers,
-      clientId,
-      ssl: ssl ?? false,
-      connectionTimeout: connectionTimeoutMs ?? 3000,
-      logLevel: kafkaLogLevel(this.#log.level),
-      logCreator: pinoLogCreator(this.#log.child({ component: "kafkajs" })),
-    };
-    if (sasl) config.sasl = sasl;
-    if (retry) config.retry = retry;
-    this.#kafka = new Kafka(config);
+    this.#kafka = createKafkaClient(options.kafka, this.#log);
     this.#admin = this.#kafka.admin();
     this.#producer = this.#kafka.producer({ createPartitioner: Partitioners.DefaultPartitioner });
+    this.#lagPoller = new LagPoller({
+      admin: this.#admin,
+      intervalMs: options.lagPollMs ?? DEFAULT_LAG_POLL_MS,
+      logger: this.#log,
+      targets: () => [...this.#routes.values()].map((route) => this.#lagTarget(route)),
+    });
     this.#started = this.#start().catch((err: unknown) => this.#fail(err));
   }
 
@@ -171,7 +146,7 @@ class IngestRun {
       this.#addRoute(collection, await fetchBounds(this.#admin, collection.topic), deadLetters);
     }
     if (this.#stopping) return;
-    this.#scheduleLagPoll();
+    this.#lagPoller.start();
     for (const route of this.#routes.values()) this.#sources.push(this.#createSource(route));
     await Promise.all(this.#sources.map((source) => source.start()));
   }
@@ -268,32 +243,12 @@ class IngestRun {
     return out;
   }
 
-  /** The next high-watermark poll, `lagPollMs` after the previous one ended (polls never overlap). */
-  #scheduleLagPoll(): void {
-    if (this.#stopping) return;
-    this.#lagTimer = setTimeout(() => {
-      void this.#pollLag().finally(() => this.#scheduleLagPoll());
-    }, this.#o.lagPollMs ?? DEFAULT_LAG_POLL_MS);
-    // The poll alone must not keep a process alive that has nothing else to do.
-    this.#lagTimer.unref();
-  }
-
-  /** Lag of every partition of every collection from the high watermarks read now. */
-  async #pollLag(): Promise<void> {
-    for (const route of this.#routes.values()) {
-      let bounds: Map<number, PartitionBounds>;
-      try {
-        bounds = await fetchBounds(this.#admin, route.collection.topic);
-      } catch (err) {
-        this.#log.debug({ err: (err as Error).message, topic: route.collection.topic }, "lag poll failed");
-        continue;
-      }
-      if (this.#stopping) return;
-      const consumed = this.#consumed(route);
-      for (const [partition, b] of bounds) {
-        this.#reportLag(route, partition, offsetLag(b.high, consumed.get(partition), b.low));
-      }
-    }
+  #lagTarget(route: Route): LagPollTarget {
+    return {
+      topic: route.collection.topic,
+      consumed: () => this.#consumed(route),
+      report: (partition, lag) => this.#reportLag(route, partition, lag),
+    };
   }
 
   #reportLag(route: Route, partition: number, lag: number): void {
@@ -310,6 +265,7 @@ class IngestRun {
 
   #fail(err: unknown): void {
     if (this.#stopping) return;
+    this.#lagPoller.stop();
     this.#log.error({ err }, "ingest failed");
     this.#o.onError?.(err);
     this.#caughtUp.reject(err);
@@ -320,6 +276,7 @@ class IngestRun {
   }
 
   #stop(): Promise<void> {
+    this.#lagPoller.stop();
     this.#stopping ??= this.#started
       .then(() => this.#shutdown())
       .then(
@@ -331,7 +288,7 @@ class IngestRun {
 
   /** Consumer first (it waits for the batches in hand), then the writers drain, then the clients. */
   async #shutdown(): Promise<void> {
-    clearTimeout(this.#lagTimer);
+    this.#lagPoller.stop();
     await Promise.allSettled(this.#sources.map((source) => source.stop()));
     await Promise.allSettled([...this.#routes.values()].map((r) => r.writer.complete()));
     await Promise.allSettled([this.#producer.disconnect(), this.#admin.disconnect()]);
