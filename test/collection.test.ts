@@ -1,21 +1,11 @@
 import { describe, expect, it } from "vitest";
 import { Collection, ReadYourWritesTimeoutError } from "../src/collection.js";
-import type { CollectionConfig } from "../src/config.js";
 import { BruteForceIndex } from "../src/index/brute-force-index.js";
 import { IndexError } from "../src/index/errors.js";
 import type { MutationOp } from "../src/stream/ops.js";
+import { testCollectionConfig } from "./support/collection-config.js";
 
-const config: CollectionConfig = {
-  name: "c",
-  topic: "t",
-  dlqTopic: "t.dlq",
-  dim: 2,
-  metric: "l2",
-  M: 16,
-  efConstruction: 100,
-  ef: 32,
-  seed: 1,
-};
+const config = testCollectionConfig({ name: "c", topic: "t" });
 
 function make(applySliceMs = 4) {
   const offsets: [number, number][] = [];

@@ -6,25 +6,15 @@
 
 import { describe, expect, it } from "vitest";
 import { Collection } from "../../src/collection.js";
-import type { CollectionConfig } from "../../src/config.js";
 import { BruteForceIndex } from "../../src/index/brute-force-index.js";
 import { IndexError } from "../../src/index/errors.js";
 import type { RecordBatch } from "../../src/stream/batch.js";
 import { CollectionWriter } from "../../src/stream/pipeline.js";
 import type { WireMessage } from "../../src/stream/wire.js";
+import { testCollectionConfig } from "../support/collection-config.js";
 import { RecordingDeadLetters, RecordingObserver, silentLogger } from "./support/memory-sink.js";
 
-const config: CollectionConfig = {
-  name: "refusals",
-  topic: "refusals.points",
-  dlqTopic: "refusals.points.dlq",
-  dim: 2,
-  metric: "l2",
-  M: 16,
-  efConstruction: 100,
-  ef: 32,
-  seed: 1,
-};
+const config = testCollectionConfig({ name: "refusals", topic: "refusals.points" });
 
 /** A brute-force index that refuses chosen ids as the engine refuses bad input, and counts upserts. */
 class RefusingIndex extends BruteForceIndex {
