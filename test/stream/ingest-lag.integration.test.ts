@@ -5,16 +5,13 @@
  * to 0 once the collection catches up.
  */
 import { afterEach, describe, expect, it } from "vitest";
-import {
-  DEV_BROKER_CONSUMER_SETTINGS,
-  devBrokerUnavailableReason,
-  isDevBrokerAvailable,
-} from "../support/dev-broker.js";
+import { devBrokerUnavailableReason, isDevBrokerAvailable } from "../support/dev-broker.js";
 import { connectedProducer, kafkaClient, startBrokerWithTopic } from "../support/kafka-clients.js";
 import { waitFor } from "../support/wait.js";
 import { startIngest } from "../../src/stream/ingest.js";
 import { encodeUpsert } from "../../src/producer/encode.js";
-import { MemorySink, RecordingObserver, silentLogger } from "./support/memory-sink.js";
+import { devBrokerIngestOptions } from "./support/ingest-options.js";
+import { MemorySink, RecordingObserver } from "./support/memory-sink.js";
 
 const available = isDevBrokerAvailable();
 if (!available) console.warn(`skipping ingest lag poll tests: ${devBrokerUnavailableReason()}`);
@@ -36,19 +33,8 @@ describe.skipIf(!available)("consumer lag while the consumer is not fetching", (
     const sink = new MemorySink({ name: "lagged", topic: TOPIC, gate });
     const observer = new RecordingObserver();
     const run = startIngest({
-      kafka: { brokers: broker.bootstrap, clientId: "vecstream-lag", groupId: "lag" },
-      collections: [sink],
-      pipeline: {
-        batchMaxMessages: 50,
-        batchMaxMs: 10,
-        highWaterMark: 1000,
-        lowWaterMark: 100,
-        maxMessageBytes: 1 << 16,
-      },
+      ...devBrokerIngestOptions(broker, sink, observer, { clientId: "vecstream-lag", groupId: "lag" }),
       lagPollMs: 100,
-      observer,
-      logger: silentLogger,
-      consumer: { consumerConfig: { ...DEV_BROKER_CONSUMER_SETTINGS }, heartbeatIntervalMs: 500 },
     });
     cleanups.push(async () => {
       release();

@@ -17,13 +17,9 @@ import { waitFor } from "../support/wait.js";
 import { startIngest, type Ingest, type IngestOptions } from "../../src/stream/ingest.js";
 import { encodeDelete, encodeUpsert } from "../../src/producer/encode.js";
 import { DLQ_HEADERS } from "../../src/stream/dead-letter.js";
-import {
-  MemorySink,
-  RecordingObserver,
-  silentLogger,
-  type MemorySinkOptions,
-} from "./support/memory-sink.js";
+import { MemorySink, RecordingObserver, type MemorySinkOptions } from "./support/memory-sink.js";
 import { Collection } from "../../src/collection.js";
+import { devBrokerIngestOptions } from "./support/ingest-options.js";
 import { BruteForceIndex } from "../../src/index/brute-force-index.js";
 
 const available = isDevBrokerAvailable();
@@ -53,24 +49,8 @@ function ingest(
 ): Ingest {
   const errors: unknown[] = [];
   const run = startIngest({
-    kafka: {
-      brokers: b.bootstrap,
-      clientId: "vecstream-test",
-      groupId,
-      retry: { retries: 20, initialRetryTime: 50, maxRetryTime: 500 },
-    },
-    collections: [sink],
-    pipeline: {
-      batchMaxMessages: 50,
-      batchMaxMs: 10,
-      highWaterMark: 1000,
-      lowWaterMark: 100,
-      maxMessageBytes: 1 << 16,
-    },
-    observer,
-    logger: silentLogger,
+    ...devBrokerIngestOptions(b, sink, observer, { clientId: "vecstream-test", groupId }),
     onError: (err) => errors.push(err),
-    consumer: { consumerConfig: { ...DEV_BROKER_CONSUMER_SETTINGS }, heartbeatIntervalMs: 500 },
     ...extra,
   });
   cleanups.push(() => run.stop());
