@@ -19,6 +19,7 @@ import { existsSync, statSync } from "node:fs";
 import { createInterface } from "node:readline";
 import { fileURLToPath } from "node:url";
 import { DevBrokerError, ReplyQueue } from "./dev-broker-protocol.js";
+import { forgetChild, killOnExit } from "./kill-on-exit.js";
 import type { DevBrokerErrorCode } from "./dev-broker-protocol.js";
 
 export { DevBrokerError } from "./dev-broker-protocol.js";
@@ -138,18 +139,6 @@ function checkAvailability(): { available: boolean; reason: string } {
   };
 }
 
-const liveBrokers = new Set<ChildProcessWithoutNullStreams>();
-let exitHookInstalled = false;
-
-/** Kills every live broker when this process exits; 'exit' handlers must be synchronous. */
-function installExitHook(): void {
-  if (exitHookInstalled) return;
-  exitHookInstalled = true;
-  process.once("exit", () => {
-    for (const child of liveBrokers) child.kill("SIGKILL");
-  });
-}
-
 export async function startDevBroker(options: DevBrokerOptions = {}): Promise<DevBroker> {
   if (!isDevBrokerAvailable())
     throw new DevBrokerError("DEV_BROKER_UNAVAILABLE", devBrokerUnavailableReason());
@@ -203,20 +192,19 @@ interface SpawnedBroker {
 /** Spawns the binary, registers it for the exit hook, and keeps the tail of its stderr. */
 function spawnBroker(args: string[], verbose: boolean): SpawnedBroker {
   const child = spawn(DEV_BROKER_BINARY, args, { stdio: ["pipe", "pipe", "pipe"] });
-  installExitHook();
-  liveBrokers.add(child);
+  killOnExit(child);
   let stderrTail = "";
   const exited = new Promise<number | null>((resolve) => {
     // 'close' rather than 'exit': it comes after stdout and stderr are drained, so a startup failure's
     // message is complete when it is reported.
     child.once("close", (code) => {
-      liveBrokers.delete(child);
+      forgetChild(child);
       resolve(code);
     });
     child.once("error", (error) => {
       // Only a failed spawn gets here without 'exit' following (a failed kill cannot happen: it is ours).
       stderrTail += `cannot run ${DEV_BROKER_BINARY}: ${error.message}\n`;
-      liveBrokers.delete(child);
+      forgetChild(child);
       resolve(null);
     });
   });

@@ -23,6 +23,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { createInterface } from "node:readline";
 import { fileURLToPath } from "node:url";
+import { forgetChild, killOnExit } from "./kill-on-exit.js";
 
 const REPO_ROOT = fileURLToPath(new URL("../../", import.meta.url));
 const MAX_LOG_LINES = 20_000;
@@ -40,17 +41,6 @@ export interface ServiceProcessOptions {
   startTimeoutMs?: number;
   /** Copy vecstream's stderr to ours (also on with VECSTREAM_TEST_VERBOSE=1). */
   verbose?: boolean;
-}
-
-const live = new Set<ChildProcess>();
-let exitHookInstalled = false;
-
-function installExitHook(): void {
-  if (exitHookInstalled) return;
-  exitHookInstalled = true;
-  process.once("exit", () => {
-    for (const child of live) child.kill("SIGKILL");
-  });
 }
 
 export class ServiceProcess {
@@ -95,12 +85,11 @@ export class ServiceProcess {
       env: { ...process.env, ...this.#options.env, ...env, VECSTREAM_CONFIG: this.configPath },
       stdio: ["ignore", "pipe", "pipe"],
     });
-    installExitHook();
-    live.add(child);
+    killOnExit(child);
     this.#child = child;
     this.#exit = new Promise<Exit>((resolve) =>
       child.once("exit", (code, signal) => {
-        live.delete(child);
+        forgetChild(child);
         resolve({ code, signal });
       }),
     );
