@@ -97,6 +97,8 @@ export const configSchema = z.strictObject({
     /** Consumer-group session; a restarted instance may wait this long for its old member to expire. */
     sessionTimeoutMs: posInt().default(30000),
     heartbeatIntervalMs: posInt().default(3000),
+    /** Fetch long-poll (kafkajs `maxWaitTimeInMs`): also the stall after a backpressure pause. */
+    fetchMaxWaitMs: posInt().default(500),
   }),
   http: z.strictObject({
     host: nonEmpty("a host name or address"),

@@ -29,6 +29,7 @@ export class Metrics implements IngestObserver {
   readonly registry: Registry;
   readonly messages: Counter<"collection" | "operation" | "outcome">;
   readonly deadLetters: Counter<"collection" | "reason">;
+  readonly offsetsSkipped: Counter<"collection" | "partition">;
   readonly batchApplySeconds: Histogram<"collection">;
   readonly batchSize: Histogram<"collection">;
   readonly freshnessSeconds: Histogram<"collection">;
@@ -61,6 +62,12 @@ export class Metrics implements IngestObserver {
       name: "vecstream_dead_letters_total",
       help: "Messages sent to the dead-letter topic, by reason.",
       labelNames: ["collection", "reason"],
+      registers,
+    });
+    this.offsetsSkipped = new Counter({
+      name: "vecstream_offsets_skipped_total",
+      help: "Offsets deleted from the log (retention) before they were applied: lost mutations.",
+      labelNames: ["collection", "partition"],
       registers,
     });
     this.batchApplySeconds = new Histogram({
@@ -200,6 +207,10 @@ export class Metrics implements IngestObserver {
   onDeadLetter(collection: string, reason: string): void {
     this.messages.inc({ collection, operation: "invalid", outcome: "dead_lettered" });
     this.deadLetters.inc({ collection, reason });
+  }
+
+  onOffsetsSkipped(collection: string, partition: number, count: number): void {
+    this.offsetsSkipped.inc({ collection, partition: String(partition) }, count);
   }
 
   onBatchApplied(collection: string, seconds: number, size: number): void {

@@ -16,6 +16,12 @@
  * - Lag (`observer.onLag`, `lag()`) per partition is highWatermark - 1 - last consumed offset (>= 0). It
  *   is reported after each applied batch, and also every `lagPollMs` from the high watermarks the admin
  *   client polls (`LagPoller`, lag-poller.ts), so it stays current while nothing is fetched.
+ * - Offsets lost to retention: when a batch starts past the offset a partition should deliver next
+ *   (last consumed + 1, or the log start seen at start), ingest looks up the partition's log start and,
+ *   when the batch starts at or before it (kafkajs reset a position that fell off the log), reports the
+ *   skipped count (`observer.onOffsetsSkipped`) and logs the range at error level. It keeps going: the
+ *   data is gone from Kafka. Gaps past the log start are compaction's and are not counted
+ *   (`offsetsLostToRetention`, offsets.ts). The check does not hold up the batch.
  */
 
 import { Partitioners, type Admin, type Kafka, type Producer } from "kafkajs";
@@ -24,7 +30,7 @@ import type { Metric } from "../index/types.js";
 import { KafkaDeadLetterSink } from "./dead-letter.js";
 import { createKafkaClient, type IngestKafkaConfig } from "./kafka-client.js";
 import { KafkaSource, type KafkaSourceOptions, type SourceBatch } from "./kafka-source.js";
-import { CatchUpTracker, offsetLag, type PartitionBounds } from "./offsets.js";
+import { CatchUpTracker, offsetLag, offsetsLostToRetention, type PartitionBounds } from "./offsets.js";
 import type { CollectionSink, IngestObserver } from "./ops.js";
 import { LagPoller, type LagPollTarget } from "./lag-poller.js";
 import { CollectionWriter, type PipelineSettings } from "./pipeline.js";
@@ -167,6 +173,7 @@ class IngestRun {
       logger: this.#log.child({ collection: route.collection.name }),
       // Every partition of the topic at once (capped): batches of one fetch are then handled together.
       partitionsConsumedConcurrently: Math.max(1, Math.min(MAX_PARTITIONS_IN_FLIGHT, route.bounds.size)),
+      fetchMaxWaitMs: this.#o.kafka.fetchMaxWaitMs,
       ...this.#o.consumer,
     });
     source.batches.subscribe((sb) => this.#onBatch(sb));
@@ -225,12 +232,54 @@ class IngestRun {
       sb.fail(new Error(`no collection reads topic ${sb.batch.topic}`));
       return;
     }
+    this.#checkGap(route, sb);
     route.writer.push(sb).then(() => {
       const { partition, highWatermark } = sb.batch;
       this.#reportLag(route, partition, offsetLag(highWatermark, this.#consumed(route).get(partition)));
       this.#checkCaughtUp();
       sb.complete();
     }, sb.fail);
+  }
+
+  /**
+   * Before the batch is applied: a batch that starts past the offset expected next is confirmed
+   * against the log start in the background (one admin call per gap, none on the usual path).
+   */
+  #checkGap(route: Route, sb: SourceBatch): void {
+    const { partition, messages } = sb.batch;
+    if (messages.length === 0) return;
+    const consumed = this.#consumed(route).get(partition);
+    const expected = consumed !== undefined ? consumed + 1 : route.bounds.get(partition)?.low;
+    const first = Number(messages[0].offset);
+    if (expected === undefined || first <= expected) return;
+    void this.#confirmGap(route, partition, expected, first);
+  }
+
+  async #confirmGap(route: Route, partition: number, expected: number, first: number): Promise<void> {
+    const collection = route.collection.name;
+    let logStart: number | undefined;
+    try {
+      logStart = (await fetchBounds(this.#admin, route.collection.topic)).get(partition)?.low;
+    } catch (err) {
+      this.#log.warn(
+        { collection, partition, fromOffset: expected, toOffset: first - 1, err: (err as Error).message },
+        "offset gap seen but the log start could not be fetched; not counted as skipped",
+      );
+      return;
+    }
+    const lost = logStart === undefined ? 0 : offsetsLostToRetention(expected, first, logStart);
+    if (lost === 0) {
+      this.#log.debug(
+        { collection, partition, fromOffset: expected, toOffset: first - 1 },
+        "offset gap (compaction)",
+      );
+      return;
+    }
+    this.#log.error(
+      { collection, partition, fromOffset: expected, toOffset: first - 1, count: lost, logStart },
+      "offsets were deleted from the log before they were applied; their mutations are lost",
+    );
+    this.#o.observer.onOffsetsSkipped?.(collection, partition, lost);
   }
 
   /** The last consumed offset per partition: the collection's applied offsets, or further (filtered records). */

@@ -20,6 +20,8 @@ export interface IngestKafkaConfig {
   ssl?: boolean | ConnectionOptions;
   sasl?: SASLOptions | null;
   connectionTimeoutMs?: number;
+  /** The consumer's fetch long-poll (kafkajs `maxWaitTimeInMs`); kafka-source.ts on why not 5 s. */
+  fetchMaxWaitMs?: number;
   /** kafkajs retry policy (tests shorten it); kafkajs defaults otherwise. */
   retry?: RetryOptions;
 }

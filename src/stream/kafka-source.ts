@@ -47,6 +47,8 @@ export interface KafkaSourceOptions {
   partitionsConsumedConcurrently?: number;
   /** How often to heartbeat while a batch is being applied (ms). */
   heartbeatIntervalMs?: number;
+  /** kafkajs `maxWaitTimeInMs` (default 500); `consumerConfig.maxWaitTimeInMs` overrides it. */
+  fetchMaxWaitMs?: number;
 }
 
 const DEFAULT_MAX_WAIT_MS = 500;
@@ -64,7 +66,7 @@ export class KafkaSource {
       // kafkajs sleeps maxWaitTimeInMs (default 5 s) when every assigned partition is paused, so its
       // default would stall ingest for up to 5 s after each backpressure pause; a fetch still returns
       // as soon as data arrives, so a shorter long-poll only costs an idle fetch twice a second.
-      maxWaitTimeInMs: DEFAULT_MAX_WAIT_MS,
+      maxWaitTimeInMs: options.fetchMaxWaitMs ?? DEFAULT_MAX_WAIT_MS,
       ...options.consumerConfig,
       groupId: options.groupId,
     });

@@ -8,12 +8,34 @@
  *   integers.
  * - `offsetLag`: messages behind the high watermark, given the last offset consumed.
  * - `CatchUpTracker`: whether every assigned partition reached the high watermark seen at start.
+ * - `offsetsLostToRetention`: how many offsets a fetched batch skipped because they were deleted from
+ *   the log before they were applied (see its doc for the rule that tells this from compaction).
  */
 
 /** Messages in `[next, highWatermark)`: how far the consumer is behind the log end. Never negative. */
 export function offsetLag(highWatermark: number, lastConsumed: number | undefined, lowWatermark = 0): number {
   const next = lastConsumed === undefined ? lowWatermark : lastConsumed + 1;
   return Math.max(0, highWatermark - next);
+}
+
+/**
+ * Offsets skipped because the log moved past the consumer: `expected` is the offset the partition
+ * should deliver next (last consumed + 1, or the log start seen at start when nothing was consumed),
+ * `firstOffset` the first offset of the fetched batch, `logStart` the partition's log start offset
+ * looked up after the batch arrived.
+ *
+ * A gap alone is not loss: compaction removes records too, leaving gaps anywhere in the log. Retention
+ * (and delete-records) instead moves the log start, and when the consumer's position falls below it,
+ * kafkajs resets the position to the log start ("Offset out of range, resetting to default offset";
+ * ingest subscribes `fromBeginning`). So a gap counts only when the batch begins at or before the log
+ * start: every offset in `[expected, firstOffset)` is then below the log start, i.e. gone. Compaction
+ * never moves the log start, so its gaps (which begin past it) count as 0. The log start is looked up
+ * after the fetch and only grows, so `firstOffset <= logStart` holds for a reset batch even when
+ * retention deleted more in between.
+ */
+export function offsetsLostToRetention(expected: number, firstOffset: number, logStart: number): number {
+  if (firstOffset <= expected || firstOffset > logStart) return 0;
+  return firstOffset - expected;
 }
 
 interface Waiter {

@@ -60,4 +60,9 @@ export interface IngestObserver {
   onLag(collection: string, partition: number, lag: number): void;
   /** Backpressure: fetching of the collection's topic paused (queue above the high-water mark) or resumed. */
   onPaused?(collection: string, paused: boolean): void;
+  /**
+   * Offsets of `partition` deleted from the log (retention) before they were applied: the consumer was
+   * reset to the log start past them, and their mutations are lost (offsets.ts `offsetsLostToRetention`).
+   */
+  onOffsetsSkipped?(collection: string, partition: number, count: number): void;
 }
