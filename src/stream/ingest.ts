@@ -16,12 +16,9 @@
  * - Lag (`observer.onLag`, `lag()`) per partition is highWatermark - 1 - last consumed offset (>= 0). It
  *   is reported after each applied batch, and also every `lagPollMs` from the high watermarks the admin
  *   client polls (`LagPoller`, lag-poller.ts), so it stays current while nothing is fetched.
- * - Offsets lost to retention: when a batch starts past the offset a partition should deliver next
- *   (last consumed + 1, or the log start seen at start), ingest looks up the partition's log start and,
- *   when the batch starts at or before it (kafkajs reset a position that fell off the log), reports the
- *   skipped count (`observer.onOffsetsSkipped`) and logs the range at error level. It keeps going: the
- *   data is gone from Kafka. Gaps past the log start are compaction's and are not counted
- *   (`offsetsLostToRetention`, offsets.ts). The check does not hold up the batch.
+ * - Offsets lost to retention (a position that fell off the log, which kafkajs resets to the log start)
+ *   are counted (`observer.onOffsetsSkipped`), logged at error level, and ingest keeps going;
+ *   compaction gaps are not counted (`RetentionGapCheck`, retention-gaps.ts).
  */
 
 import { Partitioners, type Admin, type Kafka, type Producer } from "kafkajs";
@@ -30,7 +27,8 @@ import type { Metric } from "../index/types.js";
 import { KafkaDeadLetterSink } from "./dead-letter.js";
 import { createKafkaClient, type IngestKafkaConfig } from "./kafka-client.js";
 import { KafkaSource, type KafkaSourceOptions, type SourceBatch } from "./kafka-source.js";
-import { CatchUpTracker, offsetLag, offsetsLostToRetention, type PartitionBounds } from "./offsets.js";
+import { CatchUpTracker, offsetLag, type PartitionBounds } from "./offsets.js";
+import { RetentionGapCheck } from "./retention-gaps.js";
 import type { CollectionSink, IngestObserver } from "./ops.js";
 import { LagPoller, type LagPollTarget } from "./lag-poller.js";
 import { CollectionWriter, type PipelineSettings } from "./pipeline.js";
@@ -113,6 +111,7 @@ class IngestRun {
   #started: Promise<void>;
   #stopping: Promise<void> | undefined;
   readonly #lagPoller: LagPoller;
+  readonly #gaps: RetentionGapCheck;
 
   constructor(options: IngestOptions) {
     this.#o = options;
@@ -126,6 +125,7 @@ class IngestRun {
       logger: this.#log,
       targets: () => [...this.#routes.values()].map((route) => this.#lagTarget(route)),
     });
+    this.#gaps = new RetentionGapCheck(this.#admin, options.observer, this.#log);
     this.#started = this.#start().catch((err: unknown) => this.#fail(err));
   }
 
@@ -241,45 +241,17 @@ class IngestRun {
     }, sb.fail);
   }
 
-  /**
-   * Before the batch is applied: a batch that starts past the offset expected next is confirmed
-   * against the log start in the background (one admin call per gap, none on the usual path).
-   */
+  /** Offsets lost to retention (retention-gaps.ts): checked before the batch is applied. */
   #checkGap(route: Route, sb: SourceBatch): void {
     const { partition, messages } = sb.batch;
-    if (messages.length === 0) return;
     const consumed = this.#consumed(route).get(partition);
-    const expected = consumed !== undefined ? consumed + 1 : route.bounds.get(partition)?.low;
-    const first = Number(messages[0].offset);
-    if (expected === undefined || first <= expected) return;
-    void this.#confirmGap(route, partition, expected, first);
-  }
-
-  async #confirmGap(route: Route, partition: number, expected: number, first: number): Promise<void> {
-    const collection = route.collection.name;
-    let logStart: number | undefined;
-    try {
-      logStart = (await fetchBounds(this.#admin, route.collection.topic)).get(partition)?.low;
-    } catch (err) {
-      this.#log.warn(
-        { collection, partition, fromOffset: expected, toOffset: first - 1, err: (err as Error).message },
-        "offset gap seen but the log start could not be fetched; not counted as skipped",
-      );
-      return;
-    }
-    const lost = logStart === undefined ? 0 : offsetsLostToRetention(expected, first, logStart);
-    if (lost === 0) {
-      this.#log.debug(
-        { collection, partition, fromOffset: expected, toOffset: first - 1 },
-        "offset gap (compaction)",
-      );
-      return;
-    }
-    this.#log.error(
-      { collection, partition, fromOffset: expected, toOffset: first - 1, count: lost, logStart },
-      "offsets were deleted from the log before they were applied; their mutations are lost",
-    );
-    this.#o.observer.onOffsetsSkipped?.(collection, partition, lost);
+    this.#gaps.check({
+      collection: route.collection.name,
+      topic: route.collection.topic,
+      partition,
+      expected: consumed !== undefined ? consumed + 1 : route.bounds.get(partition)?.low,
+      firstOffset: messages.length > 0 ? Number(messages[0].offset) : undefined,
+    });
   }
 
   /** The last consumed offset per partition: the collection's applied offsets, or further (filtered records). */
