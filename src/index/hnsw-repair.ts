@@ -17,12 +17,13 @@
  * them by scanning once for many deletes.
  *
  * Measured on siftsmall (bench/engine-smoke.ts, CPU time on the loaded 2-core box, recall@10 at ef 16):
- * - delete 90% of 10,000: repair 0.3-0.37 ms per delete, then 12-19K QPS, recall 0.99, 1,090-1,570
+ * - delete 90% of 10,000: repair 0.36 ms per delete, then 14-19K QPS, recall 0.997, 1,090-1,570
  *   slots held (the incremental pass leaves the last tombstones for later mutations or an explicit
  *   `consolidateDeletes()`); mark-only (hnswlib's baseline): 2.9-3.2K QPS (the walk wades through
  *   9,000 tombstones), recall 0.999, 10,000 slots held and never reused.
- * - streaming runbooks (npm run bench:runbooks, ef 16): mean recall 0.975 / 0.975 / 0.963 on simple /
- *   replace / clustered-delete against hnswlib-node's 0.965 / 0.958 / 0.977, zero unreachable nodes.
+ * - streaming runbooks (npm run bench:runbooks, ef 16 / 64): mean recall 0.976 / 0.976 / 0.966 on simple /
+ *   replace / clustered-delete against hnswlib-node's 0.965 / 0.958 / 0.977 at ef 16; 0.9990 / 0.9992 /
+ *   0.9996 against 0.9970 / 0.9988 / 0.9996 at ef 64; zero unreachable nodes.
  * - 10 cycles replacing 10% of 5,000: recall 0.95-0.97 at 15K QPS (a fresh build of the same set: 0.98
  *   at 14K QPS); mark-only 0.97-0.99 but at 5.7K QPS with twice the slots. At equal search cost repair
  *   wins, and its memory stays bounded.
@@ -39,12 +40,20 @@ import { searchLayer } from "./hnsw-search.js";
 
 /**
  * Candidates gathered for one list during repair, as a multiple of the list's capacity, in walk order
- * (the live links first, then what lies behind the tombstones). Measured on siftsmall, deleting 90%
- * (bench/engine-smoke.ts --mass-delete): 1x keeps recall@10 at ef 16 at 0.967, 2x reaches 0.993 at 70%
- * of the cost of 3x (0.997). Taking the nearest of a larger gathered set instead scored lower (0.987):
- * the heuristic needs candidates spread around the node, not just the closest ones.
+ * (the live links first, then what lies behind the tombstones). More candidates reach further through
+ * chains of tombstones, which after a clustered delete is where the bridging links across the deleted
+ * region come from. Measured on the clustered streaming delete runbook (npm run bench:runbooks, siftsmall,
+ * M 16, seeds 1-6 and 42), mean recall@10 at ef 64 / ef 16:
+ *   2x: 0.9986-0.9992 (seed 42: 0.9954) / 0.968-0.969 (seed 42: 0.963);
+ *   4x: 0.9990-0.9993 (seed 42: 0.9986) / 0.969-0.971 (seed 42: 0.965);
+ *   6x: 0.9996 on every seed, as hnswlib-node's mark-only deletes / 0.970-0.972 (seed 42: 0.966).
+ * Its cost is in the delete path only: deleting 90% of 10,000 (bench/engine-smoke.ts --mass-delete)
+ * takes 3.2 s of CPU at 6x against 1.0 s at 2x (recall@10 at ef 16 0.997 vs 0.990); the churn cycles
+ * of --churn take 15-20% more CPU. Taking the nearest 3x of a 6x walk instead lost the gain (0.994):
+ * the heuristic needs the far candidates, not just the closest ones. A FreshDiskANN-style relaxed prune
+ * (alpha 1.2 or 1.44) in repair, and a first hop over every tombstoned link, measured no better.
  */
-const REPAIR_CANDIDATES_FACTOR = 2;
+const REPAIR_CANDIDATES_FACTOR = 6;
 /** Rounds of the reachability pass; each round fixes the orphans the previous forced links made. */
 const REACHABILITY_ROUNDS = 8;
 
