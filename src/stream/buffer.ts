@@ -1,7 +1,9 @@
 /**
  * `bufferTimeOrCount`: the writer's batching operator. Collects values into arrays emitted when
  * `maxCount` values are in hand, or `maxMs` after the first value of the array arrived, whichever
- * comes first; on completion the partial array is emitted, then completion.
+ * comes first; on completion the partial array is emitted, then completion. Each emission of the
+ * optional `flushes` emits the partial array at once (nothing when it is empty): the writer uses it to
+ * take what is buffered as soon as it is idle instead of waiting out `maxMs`.
  *
  * Why not rxjs's `bufferTime(maxMs, null, maxCount)`: its window timer runs whether or not anything
  * arrives, so an idle collection wakes the process every `maxMs`. Here the timer only runs while a
@@ -10,7 +12,11 @@
 
 import { Observable, type OperatorFunction } from "rxjs";
 
-export function bufferTimeOrCount<T>(maxMs: number, maxCount: number): OperatorFunction<T, T[]> {
+export function bufferTimeOrCount<T>(
+  maxMs: number,
+  maxCount: number,
+  flushes?: Observable<unknown>,
+): OperatorFunction<T, T[]> {
   if (!(maxCount >= 1)) throw new RangeError(`maxCount must be at least 1, got ${maxCount}`);
   return (source) =>
     new Observable<T[]>((subscriber) => {
@@ -24,6 +30,7 @@ export function bufferTimeOrCount<T>(maxMs: number, maxCount: number): OperatorF
         buffer = [];
         subscriber.next(out);
       };
+      const flushSubscription = flushes?.subscribe(() => flush());
       const subscription = source.subscribe({
         next(value) {
           buffer.push(value);
@@ -41,6 +48,7 @@ export function bufferTimeOrCount<T>(maxMs: number, maxCount: number): OperatorF
       });
       return () => {
         if (timer !== undefined) clearTimeout(timer);
+        flushSubscription?.unsubscribe();
         subscription.unsubscribe();
       };
     });

@@ -62,4 +62,29 @@ describe("bufferTimeOrCount", () => {
     sub.unsubscribe();
     expect(vi.getTimerCount()).toBe(0);
   });
+
+  it("emits the partial array at once when flushes emits, and nothing when it is empty", () => {
+    const input = new Subject<number>();
+    const flushes = new Subject<void>();
+    const out: number[][] = [];
+    input.pipe(bufferTimeOrCount(20, 100, flushes)).subscribe((chunk) => out.push(chunk));
+    flushes.next();
+    expect(out).toEqual([]);
+    input.next(1);
+    input.next(2);
+    flushes.next();
+    expect(out).toEqual([[1, 2]]);
+    expect(vi.getTimerCount()).toBe(0);
+    input.next(3);
+    vi.advanceTimersByTime(20);
+    expect(out).toEqual([[1, 2], [3]]);
+  });
+
+  it("stops listening to flushes once unsubscribed", () => {
+    const flushes = new Subject<void>();
+    const sub = new Subject<number>().pipe(bufferTimeOrCount(20, 100, flushes)).subscribe();
+    expect(flushes.observed).toBe(true);
+    sub.unsubscribe();
+    expect(flushes.observed).toBe(false);
+  });
 });
