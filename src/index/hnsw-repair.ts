@@ -17,7 +17,7 @@
  * them by scanning once for many deletes.
  *
  * Measured on siftsmall (bench/engine-smoke.ts, CPU time on the loaded 2-core box, recall@10 at ef 16):
- * - delete 90% of 10,000: repair 0.36 ms per delete, then 14-19K QPS, recall 0.997, 1,090-1,570
+ * - delete 90% of 10,000: repair 0.29-0.36 ms per delete, then 14-19K QPS, recall 0.997, 1,090-1,570
  *   slots held (the incremental pass leaves the last tombstones for later mutations or an explicit
  *   `consolidateDeletes()`); mark-only (hnswlib's baseline): 2.9-3.2K QPS (the walk wades through
  *   9,000 tombstones), recall 0.999, 10,000 slots held and never reused.
@@ -48,10 +48,10 @@ import { searchLayer } from "./hnsw-search.js";
  *   4x: 0.9990-0.9993 (seed 42: 0.9986) / 0.969-0.971 (seed 42: 0.965);
  *   6x: 0.9996 on every seed, as hnswlib-node's mark-only deletes / 0.970-0.972 (seed 42: 0.966).
  * Its cost is in the delete path only: deleting 90% of 10,000 (bench/engine-smoke.ts --mass-delete)
- * takes 3.2 s of CPU at 6x against 1.0 s at 2x (recall@10 at ef 16 0.997 vs 0.990); the churn cycles
- * of --churn take 15-20% more CPU. Taking the nearest 3x of a 6x walk instead lost the gain (0.994):
- * the heuristic needs the far candidates, not just the closest ones. A FreshDiskANN-style relaxed prune
- * (alpha 1.2 or 1.44) in repair, and a first hop over every tombstoned link, measured no better.
+ * takes 2.6-3.2 s of CPU at 6x against 0.75-1.0 s at 2x (recall@10 at ef 16 0.997 vs 0.990); the churn
+ * cycles of --churn take 15-20% more CPU. Taking the nearest 3x of a 6x walk instead lost the gain (seed 42, ef 64: 0.9942):
+ * the heuristic needs the far candidates, not just the closest ones. A FreshDiskANN-style relaxed
+ * prune (alpha 1.2 or 1.44) in repair, and a first hop over every tombstoned link, measured no better.
  */
 const REPAIR_CANDIDATES_FACTOR = 6;
 /** Rounds of the reachability pass; each round fixes the orphans the previous forced links made. */
