@@ -99,6 +99,14 @@ describe("CollectionWriter", () => {
     expect(observer.named("freshness")[0]).toEqual(["freshness", "demo", 2]);
   });
 
+  it("applies the batches pushed in one turn as one chunk without waiting out batchMaxMs while idle", async () => {
+    // A batchMaxMs far beyond the test timeout: only the idle flush can apply these.
+    const { sink, push, observer } = setup({}, { batchMaxMs: 600_000, batchMaxMessages: 1000 });
+    await Promise.all([push(batchOf(0, [upsert(0), upsert(1)])), push(batchOf(1, [upsert(2), upsert(3)]))]);
+    expect(sink.log).toHaveLength(4);
+    expect(observer.named("batch").map((e) => e[3])).toEqual([4]);
+  });
+
   it("dead-letters invalid messages, marks them skipped, and applies the valid ones around them", async () => {
     const { sink, push, deadLetters, observer } = setup({ metric: "cosine" });
     const zero = upsert(3, "z", [0, 0, 0]);
