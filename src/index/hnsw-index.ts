@@ -27,8 +27,18 @@ import { CONSOLIDATION_STEP_NODES, ConsolidationPass, consolidateDeletes } from 
 import { markDeleted } from "./hnsw-repair.js";
 import { restoreGraph } from "./hnsw-restore.js";
 import { SearchContext, greedyDescent, searchLayer } from "./hnsw-search.js";
+import { GraphSlotScanner } from "./hnsw-exact-scan.js";
 import { SeededRandom } from "./random.js";
-import type { IndexStats, Metric, SearchHit, SearchOptions, SearchStats, VectorIndex } from "./types.js";
+import type {
+  ExactScanSource,
+  IndexStats,
+  Metric,
+  SearchHit,
+  SearchOptions,
+  SearchStats,
+  SlotScanner,
+  VectorIndex,
+} from "./types.js";
 import { checkEf, checkId, checkK, checkVector } from "./validation.js";
 
 export type { HnswParams } from "./hnsw-params.js";
@@ -66,7 +76,7 @@ function checkSearchOptions(options: SearchOptions | undefined): {
 /** Set only while `fromInternals` constructs, so the public constructor keeps its one-argument shape. */
 let restoredGraph: HnswGraph | undefined;
 
-export class HnswIndex implements VectorIndex {
+export class HnswIndex implements VectorIndex, ExactScanSource {
   readonly params: Required<HnswParams>;
   readonly #graph: HnswGraph;
   readonly #ctx: SearchContext;
@@ -189,6 +199,20 @@ export class HnswIndex implements VectorIndex {
       };
     }
     return hits;
+  }
+
+  /** One past the highest slot in use: an exact scan walks slots `[0, slotCount)` (hnsw-exact-scan.ts). */
+  get slotCount(): number {
+    return this.#graph.nodeCount;
+  }
+
+  /**
+   * A read-only exact scanner over live slots for `queries` (validated and copied now), comparing them
+   * with stored vectors in place through the store's batch kernels. For monitoring, not serving: a
+   * full scan is O(size) per query. Distances are in `kernelFor(metric)`'s unit.
+   */
+  exactScanner(queries: readonly ArrayLike<number>[]): SlotScanner {
+    return new GraphSlotScanner(this.#graph, this.params.dim, this.params.metric, queries);
   }
 
   ids(): IterableIterator<string> {

@@ -4,7 +4,17 @@
  * `HnswIndex.internals()`, which serialization and the graph checker use.
  */
 
-export type { IndexStats, Metric, SearchHit, SearchOptions, SearchStats, VectorIndex } from "./types.js";
+export type {
+  ExactScanSource,
+  IndexStats,
+  Metric,
+  SearchHit,
+  SearchOptions,
+  SearchStats,
+  SlotScanVisitor,
+  SlotScanner,
+  VectorIndex,
+} from "./types.js";
 export { METRICS } from "./types.js";
 export { IndexError } from "./errors.js";
 export type { IndexErrorCode } from "./errors.js";

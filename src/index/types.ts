@@ -76,3 +76,23 @@ export interface VectorIndex {
   ids(): IterableIterator<string>;
   stats(): IndexStats;
 }
+
+/** Receives one (query, live point) pair of an exact scan; `query` indexes the scanner's queries. */
+export type SlotScanVisitor = (query: number, id: string, distance: number) => void;
+
+/**
+ * A read-only exact scan of an engine's live points by slot range (`HnswIndex.exactScanner`), for
+ * quality probes: distances come from the engine's own kernels on vectors in place.
+ */
+export interface SlotScanner {
+  readonly queryCount: number;
+  /** Compares every query with the live slots in `[from, to)`; returns how many slots were live. */
+  scan(from: number, to: number, visit: SlotScanVisitor): number;
+}
+
+/** An engine that offers `SlotScanner`s; a full scan walks slots `[0, slotCount)`. */
+export interface ExactScanSource {
+  /** One past the highest slot in use (grows with inserts, never beyond the slots allocated). */
+  readonly slotCount: number;
+  exactScanner(queries: readonly ArrayLike<number>[]): SlotScanner;
+}
