@@ -18,7 +18,7 @@
 import { kernelFor, reportedDistance } from "./distance.js";
 import { IndexError } from "./errors.js";
 import type { HnswInternals } from "./hnsw-graph.js";
-import { HnswGraph } from "./hnsw-graph.js";
+import { HnswGraph, LIVE } from "./hnsw-graph.js";
 import { insertNode } from "./hnsw-insert.js";
 import { NeighborScratch } from "./hnsw-neighbors.js";
 import type { HnswParams } from "./hnsw-params.js";
@@ -213,6 +213,14 @@ export class HnswIndex implements VectorIndex, ExactScanSource {
    */
   exactScanner(queries: readonly ArrayLike<number>[]): SlotScanner {
     return new GraphSlotScanner(this.#graph, this.params.dim, this.params.metric, queries);
+  }
+
+  /** The live id in `slot` (for sampling live points in O(1) per draw), else undefined. */
+  idAtSlot(slot: number): string | undefined {
+    const graph = this.#graph;
+    return slot >= 0 && slot < graph.nodeCount && graph.flags[slot] === LIVE
+      ? graph.slotIds[slot]
+      : undefined;
   }
 
   ids(): IterableIterator<string> {

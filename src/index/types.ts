@@ -95,4 +95,6 @@ export interface ExactScanSource {
   /** One past the highest slot in use (grows with inserts, never beyond the slots allocated). */
   readonly slotCount: number;
   exactScanner(queries: readonly ArrayLike<number>[]): SlotScanner;
+  /** The live id in `slot`; undefined for a free or tombstoned slot or one outside `[0, slotCount)`. */
+  idAtSlot(slot: number): string | undefined;
 }

@@ -4,7 +4,10 @@
  * Contract: `QueryRing` keeps copies of the last `capacity` query vectors a collection served (O(1)
  * per record, so feeding it from the search path costs a copy of one vector). `sampleLivePoints`
  * draws a uniform sample of live ids by reservoir sampling (Vitter's Algorithm R) over one lazy walk
- * of `ids()`, cut into slices like the exact scan, so it never materialises the id set.
+ * of `ids()`, cut into slices like the exact scan, so it never materialises the id set; on an engine
+ * that can name the id in a slot (`ExactScanSource.idAtSlot`, HnswIndex) it draws random slots instead
+ * and keeps the live ones, O(n) rather than O(size), as long as live slots are plentiful (see
+ * `sampleBySlot`).
  * `pickProbeQueries` prefers recent searches (they are what users actually ask) and tops up with
  * live points when too few searches were seen; a live-point query carries its own id as `excludeId`,
  * so that neither the index's answer nor the exact answer counts the point as its own neighbour.
@@ -12,7 +15,7 @@
  */
 
 import type { SeededRandom } from "../index/random.js";
-import type { VectorIndex } from "../index/types.js";
+import type { ExactScanSource, VectorIndex } from "../index/types.js";
 import type { ScanBudget, ScanQuery } from "./exact-scan.js";
 import {
   DEFAULT_MAX_VECTORS_PER_SLICE,
@@ -72,6 +75,8 @@ export async function sampleLivePoints(
 ): Promise<string[]> {
   const reservoir: string[] = [];
   if (n <= 0) return reservoir;
+  const bySlot = sampleBySlot(index, n, random);
+  if (bySlot !== undefined) return bySlot;
   const sliceMs = budget.sliceMs ?? DEFAULT_SLICE_MS;
   // Walking ids costs far less than a distance, so slices here are counted in ids, 16 times larger.
   const perSlice = (budget.maxVectorsPerSlice ?? DEFAULT_MAX_VECTORS_PER_SLICE) * 16;
@@ -94,6 +99,31 @@ export async function sampleLivePoints(
     }
     await yieldToLoop();
   }
+}
+
+/** Draws per wanted id before `sampleBySlot` gives up (the walk then samples instead). */
+const SLOT_DRAWS_PER_SAMPLE = 16;
+
+/**
+ * Up to `n` live ids by rejection sampling of slots, or undefined when the engine cannot name slots or
+ * the draws would be wasteful. Each draw is uniform over slots, so a draw that lands on a live slot not
+ * yet chosen is uniform over the live ids not yet chosen: the result is a uniform sample without
+ * replacement, like the reservoir's. Used only when at least half the slots are live and `n` is at most
+ * a quarter of the live points, so the expected draws stay below 2.7 per id; synchronous, since 100
+ * draws cost microseconds.
+ */
+function sampleBySlot(index: VectorIndex, n: number, random: SeededRandom): string[] | undefined {
+  const source = index as Partial<ExactScanSource>;
+  if (typeof source.idAtSlot !== "function" || typeof source.slotCount !== "number") return undefined;
+  const slotCount = source.slotCount;
+  if (index.size * 2 < slotCount || n * 4 > index.size) return undefined;
+  const chosen = new Set<string>();
+  for (let draws = 0; chosen.size < n; draws++) {
+    if (draws >= SLOT_DRAWS_PER_SAMPLE * n) return undefined;
+    const id = source.idAtSlot(random.nextInt(slotCount));
+    if (id !== undefined) chosen.add(id);
+  }
+  return [...chosen];
 }
 
 /**

@@ -97,3 +97,20 @@ function normalised(v: Float32Array): Float32Array {
   const norm = Math.hypot(...v);
   return v.map((x) => x / norm);
 }
+
+describe("HnswIndex.idAtSlot", () => {
+  it("names live slots only, and nothing outside [0, slotCount)", () => {
+    const index = filled("l2", gaussian(30, 7));
+    index.consolidationRatio = Infinity;
+    index.delete("p3");
+    const named = new Set<string>();
+    for (let s = 0; s < index.slotCount; s++) {
+      const id = index.idAtSlot(s);
+      if (id !== undefined) named.add(id);
+    }
+    expect(named.size).toBe(29);
+    expect(named.has("p3")).toBe(false);
+    expect(index.idAtSlot(-1)).toBeUndefined();
+    expect(index.idAtSlot(index.slotCount)).toBeUndefined();
+  });
+});
