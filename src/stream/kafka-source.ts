@@ -57,6 +57,8 @@ export class KafkaSource {
   readonly #o: KafkaSourceOptions;
   readonly #consumer: Consumer;
   readonly #batches = new Subject<SourceBatch>();
+  /** The commit shared by the batches settled in the current turn (see #commitResolved). */
+  #sharedCommit: Promise<void> | undefined;
   /** Hot: batches flow once `start` runs; subscribe first. */
   readonly batches: Observable<SourceBatch> = this.#batches.asObservable();
 
@@ -139,6 +141,21 @@ export class KafkaSource {
       clearInterval(beat);
     }
     payload.resolveOffset(String(batch.lastOffset));
-    await payload.commitOffsetsIfNecessary();
+    await this.#commitResolved(payload);
+  }
+
+  /**
+   * Commits every resolved offset once for all the batches that settle in the same event-loop turn
+   * (the partitions of one fetch settle together, from one writer chunk). One commit each was one
+   * OffsetCommit round trip per partition before kafkajs fetches again: on the dev broker with 13
+   * partitions, ~28 ms of a ~40 ms gap between chunks (bench/stream/ingest-overhead.ts). Each handler
+   * still awaits the commit, so stop() leaves the group's offsets current as before.
+   */
+  #commitResolved(payload: EachBatchPayload): Promise<void> {
+    this.#sharedCommit ??= new Promise<void>((resolve) => setImmediate(resolve)).then(() => {
+      this.#sharedCommit = undefined;
+      return payload.commitOffsetsIfNecessary();
+    });
+    return this.#sharedCommit;
   }
 }
