@@ -16,13 +16,10 @@ import { parseArgs } from "node:util";
 
 import { kernelFor } from "../../src/index/distance.js";
 import type { DistanceKernel } from "../../src/index/distance.js";
-import {
-  createWasmMemory,
-  instantiateDistanceKernels,
-  WasmVectorSlab,
-} from "../../src/index/distance-wasm.js";
+import { createWasmMemory, instantiateDistanceKernels } from "../../src/index/distance-wasm.js";
 import { SeededRandom } from "../../src/index/random.js";
 import type { Metric } from "../../src/index/types.js";
+import { WasmVectorSlab } from "./wasm-vector-slab.js";
 import { ipFround, ipUnroll8, ipViews, l2Fround, l2Unroll8, l2Views } from "./js-variants.js";
 
 export const VARIANTS = [

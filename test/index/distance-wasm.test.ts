@@ -14,8 +14,8 @@ import {
   instantiateDistanceKernels,
   isWasmSimdSupported,
   WASM_BATCH_MAX,
-  WasmVectorSlab,
 } from "../../src/index/distance-wasm.js";
+import { WasmVectorSlab } from "../../bench/distance/wasm-vector-slab.js";
 import { IndexError } from "../../src/index/errors.js";
 import { SeededRandom } from "../../src/index/random.js";
 import { METRICS } from "../../src/index/types.js";
