@@ -14,35 +14,18 @@
  *       [--runs collection:4,collection:1e9,writer:4]
  */
 
-import { existsSync } from "node:fs";
 import { pino } from "pino";
 import { Collection } from "../../src/collection.js";
-import { readFvecs } from "../../src/datasets/index.js";
 import { HnswIndex } from "../../src/index/hnsw-index.js";
-import { SeededRandom } from "../../src/index/random.js";
 import { encodeUpsert } from "../../src/producer/encode.js";
 import type { IngestObserver, MutationOp } from "../../src/stream/ops.js";
 import { CollectionWriter } from "../../src/stream/pipeline.js";
 import type { WireMessage } from "../../src/stream/wire.js";
-
-const SIFT = new URL("../../../shared/data/siftsmall/siftsmall_base.fvecs", import.meta.url).pathname;
+import { sampleVectors } from "./sample-vectors.js";
 
 function arg(name: string, fallback: string): string {
   const i = process.argv.indexOf(`--${name}`);
   return i >= 0 && process.argv[i + 1] !== undefined ? process.argv[i + 1] : fallback;
-}
-
-function vectors(count: number): { dim: number; rows: Float32Array[]; source: string } {
-  if (existsSync(SIFT)) {
-    const { dim, count: n, data } = readFvecs(SIFT);
-    const rows = Array.from({ length: count }, (_, i) => data.slice((i % n) * dim, (i % n) * dim + dim));
-    return { dim, rows, source: `siftsmall (rows reused past ${n})` };
-  }
-  const rng = new SeededRandom(7);
-  const rows = Array.from({ length: count }, () =>
-    Float32Array.from({ length: 128 }, () => rng.nextGaussian()),
-  );
-  return { dim: 128, rows, source: "seeded Gaussian (siftsmall absent)" };
 }
 
 function percentile(sorted: number[], q: number): number {
@@ -112,7 +95,7 @@ function prepare(
 }
 
 async function run(path: string, sliceMs: number, preload: number, batch: number, intervalMs: number) {
-  const { dim, rows, source } = vectors(preload + batch);
+  const { dim, rows, source } = sampleVectors(preload + batch);
   const config = {
     name: "bench",
     topic: "t",

@@ -13,19 +13,16 @@
  * Data: siftsmall base rows (128-d) when present, else seeded Gaussian vectors.
  */
 
-import { existsSync } from "node:fs";
 import { Kafka, logLevel, Partitioners } from "kafkajs";
 import { pino } from "pino";
 import { Collection } from "../../src/collection.js";
-import { readFvecs } from "../../src/datasets/index.js";
 import { HnswIndex } from "../../src/index/hnsw-index.js";
-import { SeededRandom } from "../../src/index/random.js";
 import { encodeUpsert } from "../../src/producer/encode.js";
 import { startIngest } from "../../src/stream/ingest.js";
 import type { IngestObserver } from "../../src/stream/ops.js";
 import { startDevBroker } from "../../test/support/dev-broker.js";
+import { sampleVectors } from "./sample-vectors.js";
 
-const SIFT = new URL("../../../shared/data/siftsmall/siftsmall_base.fvecs", import.meta.url).pathname;
 const num = (name: string, fallback: number): number => {
   const i = process.argv.indexOf(`--${name}`);
   return i >= 0 ? Number(process.argv[i + 1]) : fallback;
@@ -49,15 +46,6 @@ const pipeline = {
   applySliceMs: num("slice-ms", 4),
 };
 
-function vectors(): Float32Array[] {
-  if (existsSync(SIFT)) {
-    const { dim, count, data } = readFvecs(SIFT);
-    return Array.from({ length: n }, (_, i) => data.slice((i % count) * dim, ((i % count) + 1) * dim));
-  }
-  const rng = new SeededRandom(7);
-  return Array.from({ length: n }, () => Float32Array.from({ length: 128 }, () => rng.nextGaussian()));
-}
-
 async function produce(bootstrap: string[], rows: Float32Array[]): Promise<void> {
   const kafka = new Kafka({ clientId: "bench", brokers: bootstrap, logLevel: logLevel.NOTHING });
   const producer = kafka.producer({ createPartitioner: Partitioners.DefaultPartitioner });
@@ -69,7 +57,7 @@ async function produce(bootstrap: string[], rows: Float32Array[]): Promise<void>
   await producer.disconnect();
 }
 
-const rows = vectors();
+const { rows } = sampleVectors(n);
 const broker = await startDevBroker({ topics: [{ name: "bench.overhead", partitions }] });
 try {
   await produce(broker.bootstrap, rows);

@@ -10,19 +10,16 @@
  * Data: siftsmall base rows (128-d) when present, else seeded Gaussian vectors.
  */
 
-import { existsSync } from "node:fs";
 import { Kafka, logLevel, Partitioners } from "kafkajs";
 import { pino } from "pino";
 import { Collection } from "../../src/collection.js";
-import { readFvecs } from "../../src/datasets/index.js";
 import { HnswIndex } from "../../src/index/hnsw-index.js";
-import { SeededRandom } from "../../src/index/random.js";
 import { encodeUpsert, type WireFormat } from "../../src/producer/encode.js";
 import { startIngest } from "../../src/stream/ingest.js";
 import type { IngestObserver } from "../../src/stream/ops.js";
 import { startDevBroker } from "../../test/support/dev-broker.js";
+import { sampleVectors } from "./sample-vectors.js";
 
-const SIFT = new URL("../../../shared/data/siftsmall/siftsmall_base.fvecs", import.meta.url).pathname;
 const arg = (name: string, fallback: string) => {
   const i = process.argv.indexOf(`--${name}`);
   return i >= 0 ? process.argv[i + 1] : fallback;
@@ -32,16 +29,7 @@ const format = arg("format", "f32") as WireFormat;
 const partitions = Number(arg("partitions", "3"));
 const params = { dim: 128, metric: "l2" as const, M: 16, efConstruction: 100, seed: 42 };
 
-function vectors(): Float32Array[] {
-  if (existsSync(SIFT)) {
-    const { dim, count, data } = readFvecs(SIFT);
-    return Array.from({ length: n }, (_, i) => data.slice((i % count) * dim, ((i % count) + 1) * dim));
-  }
-  const rng = new SeededRandom(7);
-  return Array.from({ length: n }, () => Float32Array.from({ length: 128 }, () => rng.nextGaussian()));
-}
-
-const rows = vectors();
+const { rows } = sampleVectors(n);
 let t0 = performance.now();
 const bare = new HnswIndex(params);
 rows.forEach((v, i) => bare.upsert(`p${i}`, v));
