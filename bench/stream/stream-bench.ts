@@ -11,8 +11,7 @@
  * Data: the seeded synthetic Gaussian mixture of `bench/lib/synthetic.ts` (128-d, seed 42), base rows
  * as the upserts and its query rows as the searches; no ground truth is needed, so nothing is cached.
  * Per run (rate x prober on/off): a fresh topic and a fresh service process (M=16, efConstruction=200,
- * ef=64, snapshots off, temp dir; `stream-service-main.ts`, i.e. `src/main.ts` with a short fetch
- * wait); the searcher records the "ingest" phase from the first send until every upsert is visible,
+ * ef=64, snapshots off, temp dir; `src/main.ts` with a short `kafka.fetchMaxWaitMs`); the searcher records the "ingest" phase from the first send until every upsert is visible,
  * then an "idle" phase of `--idle-seconds` against the loaded index; then the service is killed.
  * Before the runs, the same vectors are inserted into an in-process `HnswIndex` with the same
  * parameters (no Kafka, no HTTP): the engine's bare insert rate. Results: a Markdown table on stdout
