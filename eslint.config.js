@@ -32,34 +32,58 @@ export default tseslint.config(
       "@typescript-eslint/consistent-type-imports": "error",
     },
   },
-  {
-    // The engine is pure: no I/O, no service libraries (ARCHITECTURE.md, "Folders").
-    files: ["src/index/**/*.ts"],
-    rules: {
-      "no-restricted-imports": [
-        "error",
-        {
-          patterns: [
-            {
-              group: ["kafkajs", "express", "prom-client", "rxjs", "rxjs/*", "pino"],
-              message: "src/index is the pure engine: no service libraries.",
-            },
-            {
-              group: [
-                "node:fs",
-                "node:fs/*",
-                "fs",
-                "node:net",
-                "node:http",
-                "node:child_process",
-                "node:worker_threads",
-              ],
-              message: "src/index does no I/O.",
-            },
-            { group: ["../*", "!./*"], message: "src/index imports nothing outside src/index." },
-          ],
-        },
-      ],
-    },
-  },
+  // The layering of src/ (README, "Architecture"): each folder imports only the folders it may.
+  ...layeringRules(),
 );
+
+/**
+ * One `no-restricted-imports` block per src/ folder. `mayImport` lists the src/ folders and top
+ * files (by name without `.ts`) a folder may import; everything else in src/ is refused with the
+ * reason. The engine is pure: besides src/, it may not import service libraries or Node I/O.
+ */
+function layeringRules() {
+  const FOLDERS = ["index", "collection", "stream", "producer", "http", "snapshot", "quality", "datasets"];
+  const TOP_FILES = ["config", "metrics", "logger", "service", "main"];
+  const mayImport = {
+    index: [],
+    collection: ["index", "config"],
+    stream: ["index", "collection"],
+    producer: ["stream", "datasets"],
+    http: ["collection", "index", "config", "metrics"],
+    snapshot: ["index"],
+    quality: ["index"],
+    datasets: [],
+  };
+  const pure = [
+    {
+      group: ["kafkajs", "express", "prom-client", "rxjs", "rxjs/*", "pino"],
+      message: "src/index is the pure engine: no service libraries.",
+    },
+    {
+      group: [
+        "node:fs",
+        "node:fs/*",
+        "fs",
+        "node:net",
+        "node:http",
+        "node:child_process",
+        "node:worker_threads",
+      ],
+      message: "src/index does no I/O.",
+    },
+  ];
+  return FOLDERS.map((folder) => {
+    const allowed = new Set(mayImport[folder]);
+    const refused = [
+      ...(folder === "index" ? ["../*"] : []),
+      ...FOLDERS.filter((f) => f !== folder && !allowed.has(f)).map((f) => `../${f}/*`),
+      ...TOP_FILES.filter((f) => !allowed.has(f)).map((f) => `../${f}.js`),
+    ];
+    const allowedText = mayImport[folder].length > 0 ? mayImport[folder].join(", ") : "nothing outside it";
+    const patterns = [
+      { group: refused, message: `src/${folder} may import ${allowedText} (README, "Architecture").` },
+      ...(folder === "index" ? pure : []),
+    ];
+    return { files: [`src/${folder}/**/*.ts`], rules: { "no-restricted-imports": ["error", { patterns }] } };
+  });
+}

@@ -122,6 +122,8 @@ export const configSchema = z.strictObject({
       maxMessageBytes: posInt(),
       /** How often the topic's high watermarks are polled so lag stays current while nothing is fetched. */
       lagPollMs: posInt().default(5000),
+      /** Message timestamps older than this are not believed as freshness (counted instead). */
+      freshnessMaxAgeMs: posInt().default(7 * 24 * 3600 * 1000),
     })
     .refine((p) => p.lowWaterMark < p.highWaterMark, {
       error: "lowWaterMark must be below highWaterMark",

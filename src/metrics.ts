@@ -8,7 +8,8 @@
  */
 
 import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from "prom-client";
-import type { IngestObserver } from "./stream/ops.js";
+import type { SnapshotObserver } from "./snapshot/scheduler.js";
+import type { IngestObserver } from "./stream/observer.js";
 
 /** What the scrape-time gauges need from a collection. */
 export interface MeasuredCollection {
@@ -25,7 +26,7 @@ const LATENCY_BUCKETS = [0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0
 const FRESHNESS_BUCKETS = [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60, 300];
 const BATCH_SIZE_BUCKETS = [1, 5, 10, 50, 100, 250, 500, 1000, 2500, 5000, 10000];
 
-export class Metrics implements IngestObserver {
+export class Metrics implements IngestObserver, SnapshotObserver {
   readonly registry: Registry;
   readonly messages: Counter<"collection" | "operation" | "outcome">;
   readonly deadLetters: Counter<"collection" | "reason">;
@@ -33,6 +34,7 @@ export class Metrics implements IngestObserver {
   readonly batchApplySeconds: Histogram<"collection">;
   readonly batchSize: Histogram<"collection">;
   readonly freshnessSeconds: Histogram<"collection">;
+  readonly untrustedTimestamps: Counter<"collection">;
   readonly consumerLag: Gauge<"collection" | "partition">;
   readonly appliedOffset: Gauge<"collection" | "partition">;
   readonly searchSeconds: Histogram<"collection" | "kind">;
@@ -47,6 +49,7 @@ export class Metrics implements IngestObserver {
   readonly recallEstimate: Gauge<"collection">;
   readonly lidEstimate: Gauge<"collection">;
   #collections: () => Iterable<MeasuredCollection> = () => [];
+  #isReady: () => boolean = () => false;
 
   constructor(registry: Registry = new Registry(), { defaultMetrics = true } = {}) {
     this.registry = registry;
@@ -91,6 +94,12 @@ export class Metrics implements IngestObserver {
       buckets: FRESHNESS_BUCKETS,
       registers,
     });
+    this.untrustedTimestamps = new Counter({
+      name: "vecstream_untrusted_timestamps_total",
+      help: "Messages whose Kafka timestamp was too far in the past or future to count as freshness.",
+      labelNames: ["collection"],
+      registers,
+    });
     this.consumerLag = new Gauge({
       name: "vecstream_consumer_lag",
       help: "Messages between the applied offset and the partition's high watermark.",
@@ -123,10 +132,15 @@ export class Metrics implements IngestObserver {
       labelNames: ["method", "route", "status"],
       registers,
     });
+    const isReady = () => this.#isReady();
     this.ready = new Gauge({
       name: "vecstream_ready",
-      help: "1 once every collection is caught up.",
+      help: "1 while every collection is caught up and its consumer a current group member.",
       registers,
+      // Read at scrape time, so it falls to 0 the moment readiness is lost (evicted from the group).
+      collect() {
+        this.set(isReady() ? 1 : 0);
+      },
     });
     this.ingestPaused = new Gauge({
       name: "vecstream_ingest_paused",
@@ -171,6 +185,11 @@ export class Metrics implements IngestObserver {
       labelNames: ["collection"],
       registers,
     });
+  }
+
+  /** Where `vecstream_ready` is read from at scrape time (the same answer as /readyz). */
+  watchReadiness(isReady: () => boolean): void {
+    this.#isReady = isReady;
   }
 
   /** Names the collections the scrape-time gauges read. */
@@ -223,6 +242,10 @@ export class Metrics implements IngestObserver {
     this.freshnessSeconds.observe({ collection }, Math.max(0, seconds));
   }
 
+  onUntrustedTimestamp(collection: string): void {
+    this.untrustedTimestamps.inc({ collection });
+  }
+
   onLag(collection: string, partition: number, lag: number): void {
     this.consumerLag.set({ collection, partition: String(partition) }, lag);
   }
@@ -236,7 +259,15 @@ export class Metrics implements IngestObserver {
     this.appliedOffset.set({ collection, partition: String(partition) }, offset);
   }
 
-  setReady(ready: boolean): void {
-    this.ready.set(ready ? 1 : 0);
+  // SnapshotObserver
+
+  onSnapshotWritten(collection: string, seconds: number, createdAtMs: number): void {
+    this.snapshotSeconds.observe({ collection }, seconds);
+    this.snapshots.inc({ collection, outcome: "ok" });
+    this.lastSnapshotTimestamp.set({ collection }, createdAtMs / 1000);
+  }
+
+  onSnapshotFailed(collection: string): void {
+    this.snapshots.inc({ collection, outcome: "error" });
   }
 }

@@ -4,11 +4,13 @@
  * Contract: HTTP listens first, so `/healthz` and `/readyz` answer while snapshots load and ingest
  * catches up. Then, per collection: load the newest good snapshot (a bad one is logged, counted and
  * skipped); `startService` resolves once that is done and ingest has started from the applied
- * offsets + 1 (if loading fails, HTTP is closed again and the error rethrown). It turns
- * ready (`/readyz` 200, `vecstream_ready` 1) once ingest has caught up with the high
- * watermarks seen at start. `stop()` is the graceful shutdown: stop fetching and let the batches in
- * hand finish, snapshot every collection, then close HTTP. It is idempotent. Tests run the service
- * in-process with their own Registry; `src/main.ts` runs it as a process.
+ * offsets + 1 (if loading fails, HTTP is closed again and the error rethrown). A collection is ready
+ * (`/readyz` 200, `vecstream_ready` 1) while ingest has caught up with the high watermarks seen at
+ * start AND its consumer is a current member of its group; it turns not ready again when the
+ * membership is lost (an eviction), until the rejoin. `stop()` is the graceful shutdown: stop
+ * fetching and let the batches in hand finish, snapshot every collection, then close HTTP; it rejects
+ * when a final snapshot failed (the process then exits non-zero). It is idempotent. Tests run the
+ * service in-process with their own Registry; `src/main.ts` runs it as a process.
  */
 
 import { createServer } from "node:http";
@@ -16,7 +18,7 @@ import type { Server } from "node:http";
 import type { AddressInfo } from "node:net";
 import { Registry } from "prom-client";
 import type { Logger } from "pino";
-import { Collection } from "./collection.js";
+import { Collection } from "./collection/collection.js";
 import { readKafkaTls } from "./config.js";
 import type { CollectionConfig, Config } from "./config.js";
 import { createApp } from "./http/app.js";
@@ -32,6 +34,7 @@ import { SnapshotScheduler } from "./snapshot/scheduler.js";
 import { SnapshotStore } from "./snapshot/store.js";
 import { startIngest } from "./stream/ingest.js";
 import type { Ingest, IngestOptions } from "./stream/ingest.js";
+import type { IngestObserver } from "./stream/observer.js";
 
 export interface ServiceOptions {
   registry?: Registry;
@@ -81,7 +84,6 @@ export async function startService(config: Config, options: ServiceOptions = {})
   const kafkaSsl = readKafkaTls(config.kafka.ssl);
   const metrics = new Metrics(options.registry ?? new Registry());
   const collections = new Map<string, Collection>();
-  const statuses = new Map<string, CollectionStatus>();
   for (const c of config.collections) {
     const collection = new Collection({
       config: c,
@@ -90,18 +92,24 @@ export async function startService(config: Config, options: ServiceOptions = {})
       onAppliedOffset: (partition, offset) => metrics.onAppliedOffset(c.name, partition, offset),
     });
     collections.set(c.name, collection);
-    statuses.set(c.name, "loading_snapshot");
   }
   metrics.watchCollections(() => collections.values());
-  metrics.setReady(false);
 
-  // Started after ingest; the HTTP view reaches it through this holder.
-  const quality: { prober?: QualityProber } = {};
+  // Set once snapshots are loaded and ingest runs; the HTTP view reaches them through this holder.
+  const running: { ingest?: Ingest; prober?: QualityProber } = {};
+  const status = (name: string): CollectionStatus => {
+    const ingest = running.ingest;
+    if (ingest === undefined) return "loading_snapshot";
+    const r = ingest.readiness(name);
+    if (!r.caughtUp) return "catching_up";
+    return r.member ? "ready" : "not_member";
+  };
+  metrics.watchReadiness(() => [...collections.keys()].every((name) => status(name) === "ready"));
   const app = createApp({
     view: {
       collections,
-      status: (name) => statuses.get(name) ?? "loading_snapshot",
-      onSearch: (name, vector) => quality.prober?.recordQuery(name, vector),
+      status,
+      onSearch: (name, vector) => running.prober?.recordQuery(name, vector),
     },
     metrics,
     logger: logger.child({ component: "http" }),
@@ -117,21 +125,26 @@ export async function startService(config: Config, options: ServiceOptions = {})
     keep: config.snapshots.keep,
     codec: options.codec ?? engineCodec,
   });
-  const scheduler = new SnapshotScheduler({ store, metrics, logger: log, config: config.snapshots });
+  const scheduler = new SnapshotScheduler({
+    store,
+    observer: metrics,
+    logger: log,
+    config: config.snapshots,
+    runExclusive: (name, task) => (running.ingest ? running.ingest.exclusive(name, task) : task()),
+  });
   try {
     await loadSnapshots([...collections.values()], store, scheduler, metrics, log);
   } catch (err) {
     await closeServer(server);
     throw err;
   }
-  for (const name of collections.keys()) statuses.set(name, "catching_up");
 
   const ingest: Ingest = startIngest({
     kafka: { ...config.kafka, ssl: kafkaSsl },
     collections: [...collections.values()],
     pipeline: config.pipeline,
     lagPollMs: config.pipeline.lagPollMs,
-    observer: metrics,
+    observer: withSnapshotTrigger(metrics, scheduler),
     logger,
     consumer: options.consumer ?? {
       consumerConfig: {
@@ -141,15 +154,11 @@ export async function startService(config: Config, options: ServiceOptions = {})
       heartbeatIntervalMs: config.kafka.heartbeatIntervalMs,
     },
   });
-  for (const c of collections.values()) c.setLagSource(() => ingest.lag().get(c.name) ?? new Map());
-  const ready = ingest.caughtUp.then(() => {
-    for (const name of collections.keys()) statuses.set(name, "ready");
-    metrics.setReady(true);
-    log.info("caught up with the log: ready");
-  });
+  running.ingest = ingest;
+  const ready = ingest.caughtUp.then(() => log.info("caught up with the log: ready"));
   ready.catch(() => undefined);
   scheduler.start([...collections.values()]);
-  quality.prober = startQualityProber({
+  running.prober = startQualityProber({
     collections: [...collections.values()].map((c) => ({
       name: c.name,
       index: () => c.index,
@@ -165,16 +174,37 @@ export async function startService(config: Config, options: ServiceOptions = {})
   const stop = () =>
     (stopping ??= (async () => {
       log.info("stopping: ingest first, then snapshots, then HTTP");
-      metrics.setReady(false);
       await ingest.stop().catch((err: unknown) => log.warn({ err }, "ingest stopped with an error"));
-      await quality.prober?.stop();
+      await running.prober?.stop();
       await scheduler.stop();
-      await scheduler.snapshotAll([...collections.values()], "shutdown");
+      const failed = await scheduler.snapshotAll([...collections.values()], "shutdown");
       await closeServer(server);
+      if (failed.length > 0) {
+        // Logged by the scheduler with the cause; the restart will replay from the previous snapshot.
+        throw new Error(`the shutdown snapshot of ${failed.join(", ")} failed`);
+      }
       log.info("stopped");
     })());
 
   return { url, collections, metrics, ready, ingestDone: ingest.done, stop };
+}
+
+/** Ingest's observer: the metrics, plus the snapshot scheduler's count of applied upserts. */
+function withSnapshotTrigger(metrics: Metrics, scheduler: SnapshotScheduler): IngestObserver {
+  return {
+    onApplied: (collection, operation, count) => {
+      metrics.onApplied(collection, operation, count);
+      if (operation === "upsert") scheduler.noteApplied(collection, count);
+    },
+    onDeadLetter: (collection, reason) => metrics.onDeadLetter(collection, reason),
+    onBatchApplied: (collection, seconds, size) => metrics.onBatchApplied(collection, seconds, size),
+    onFreshness: (collection, seconds) => metrics.onFreshness(collection, seconds),
+    onUntrustedTimestamp: (collection) => metrics.onUntrustedTimestamp(collection),
+    onLag: (collection, partition, lag) => metrics.onLag(collection, partition, lag),
+    onPaused: (collection, paused) => metrics.onPaused(collection, paused),
+    onOffsetsSkipped: (collection, partition, count) =>
+      metrics.onOffsetsSkipped(collection, partition, count),
+  };
 }
 
 async function loadSnapshots(

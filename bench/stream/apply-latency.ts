@@ -15,10 +15,11 @@
  */
 
 import { pino } from "pino";
-import { Collection } from "../../src/collection.js";
+import { Collection } from "../../src/collection/collection.js";
 import { HnswIndex } from "../../src/index/hnsw-index.js";
 import { encodeUpsert } from "../../src/producer/encode.js";
-import type { IngestObserver, MutationOp } from "../../src/stream/ops.js";
+import type { MutationOp } from "../../src/collection/ops.js";
+import type { IngestObserver } from "../../src/stream/observer.js";
 import { CollectionWriter } from "../../src/stream/pipeline.js";
 import type { WireMessage } from "../../src/stream/wire.js";
 import { sampleVectors } from "./sample-vectors.js";
@@ -60,7 +61,9 @@ function prepare(
       offset: preload + i,
       timestampMs: 0,
     }));
-    return () => collection.apply(ops);
+    return async () => {
+      await collection.apply(ops);
+    };
   }
   const messages: WireMessage[] = rows.slice(preload).map((vector, i) => {
     const m = encodeUpsert(`p${preload + i}`, vector);
@@ -72,8 +75,7 @@ function prepare(
     };
   });
   const writer = new CollectionWriter({
-    sink: collection,
-    metric: "l2",
+    target: collection,
     topic: "t",
     dlqTopic: "t.dlq",
     deadLetters: { publish: async () => {} },

@@ -12,11 +12,11 @@
 
 import { Kafka, logLevel, Partitioners } from "kafkajs";
 import { pino } from "pino";
-import { Collection } from "../../src/collection.js";
+import { Collection } from "../../src/collection/collection.js";
 import { HnswIndex } from "../../src/index/hnsw-index.js";
 import { encodeUpsert, type WireFormat } from "../../src/producer/encode.js";
 import { startIngest } from "../../src/stream/ingest.js";
-import type { IngestObserver } from "../../src/stream/ops.js";
+import type { IngestObserver } from "../../src/stream/observer.js";
 import { startDevBroker } from "../../test/support/dev-broker.js";
 import { sampleVectors } from "./sample-vectors.js";
 

@@ -15,6 +15,7 @@ import type { Logger } from "pino";
 import type { Config } from "../config.js";
 import type { Metrics } from "../metrics.js";
 import { bearerAuth } from "./auth.js";
+import { collectionInfo } from "./collection-view.js";
 import { ApiError, errorMiddleware, routeNotFound } from "./errors.js";
 import { collectionOf, searchRoutes } from "./search.js";
 import type { CollectionStatus, ServiceView } from "./view.js";
@@ -87,7 +88,7 @@ export function createApp({ view, metrics, logger, http }: AppOptions): Express 
   });
   api.get("/collections/:name", (req, res) => {
     const collection = collectionOf(view, req);
-    res.json({ result: { ...collection.info(), status: view.status(collection.name) } });
+    res.json({ result: { ...collectionInfo(collection), status: view.status(collection.name) } });
   });
   searchRoutes(api, view, metrics);
   app.use(api);

@@ -11,7 +11,7 @@
 import type { ErrorRequestHandler, RequestHandler } from "express";
 import { ZodError } from "zod";
 import type { Logger } from "pino";
-import { ReadYourWritesTimeoutError } from "../collection.js";
+import { ReadYourWritesTimeoutError } from "../collection/partition-ledger.js";
 import { IndexError } from "../index/errors.js";
 
 /** An error whose HTTP status is known where it is thrown (404 unknown collection, 503 not ready...). */

@@ -9,10 +9,11 @@
  */
 
 import type { Request, Router } from "express";
-import type { Collection, CollectionHit, Payload } from "../collection.js";
+import type { Collection, CollectionHit } from "../collection/collection.js";
+import type { Payload } from "../collection/ops.js";
+import { ReadYourWritesTimeoutError } from "../collection/partition-ledger.js";
 import type { Metrics, SearchOutcome } from "../metrics.js";
 import { UNKNOWN_COLLECTION } from "../metrics.js";
-import { ReadYourWritesTimeoutError } from "../collection.js";
 import { ApiError } from "./errors.js";
 import { batchSearchSchema, searchSchema } from "./schemas.js";
 import type { SearchRequest } from "./schemas.js";
@@ -69,6 +70,21 @@ function checkDimension(collection: Collection, vector: readonly number[], where
   }
 }
 
+/** 400 for `min_offsets` naming partitions the collection's topic does not have: they never arrive. */
+function checkPartitions(collection: Collection, minOffsets: Record<string, number>): void {
+  const unknown = collection.unknownPartitions(Object.keys(minOffsets).map(Number));
+  if (unknown.length === 0) return;
+  const known = [...(collection.ledger.topicPartitions ?? [])].sort((a, b) => a - b);
+  throw new ApiError(
+    400,
+    "UNKNOWN_PARTITION",
+    `min_offsets names partition${unknown.length > 1 ? "s" : ""} ${unknown.slice(0, 8).join(", ")}` +
+      `${unknown.length > 8 ? ", ..." : ""}; topic ${collection.topic} has partitions ` +
+      `${known.length > 0 ? `0..${known[known.length - 1]}` : "(none)"}`,
+    { unknown: unknown.slice(0, 32), unknown_count: unknown.length, partitions: known.length },
+  );
+}
+
 function payloadFilter(filter: SearchRequest["filter"]) {
   if (!filter) return undefined;
   const entries = Object.entries(filter);
@@ -119,7 +135,10 @@ export function searchRoutes(router: Router, view: ServiceView, metrics: Metrics
       const collection = collectionOf(view, req);
       const body = searchSchema.parse(jsonBody(req));
       checkDimension(collection, body.vector, "vector");
-      if (body.min_offsets) await collection.waitForOffsets(body.min_offsets, body.timeout_ms);
+      if (body.min_offsets) {
+        checkPartitions(collection, body.min_offsets);
+        await collection.waitForOffsets(body.min_offsets, body.timeout_ms);
+      }
       const stop = metrics.searchSeconds.startTimer({ collection: collection.name, kind: "single" });
       const hits = collection.search(body.vector, body.k, body.ef, payloadFilter(body.filter));
       stop();
@@ -137,6 +156,7 @@ export function searchRoutes(router: Router, view: ServiceView, metrics: Metrics
       searches.forEach((s, i) => checkDimension(collection, s.vector, `searches[${i}].vector`));
       const wanted = mergeOffsets(searches);
       if (Object.keys(wanted).length > 0) {
+        checkPartitions(collection, wanted);
         await collection.waitForOffsets(wanted, Math.max(...searches.map((s) => s.timeout_ms)));
       }
       const stop = metrics.searchSeconds.startTimer({ collection: collection.name, kind: "batch" });

@@ -3,9 +3,13 @@
  * Kept as an interface so routes can be tested with a hand-built view, without Kafka.
  */
 
-import type { Collection } from "../collection.js";
+import type { Collection } from "../collection/collection.js";
 
-export type CollectionStatus = "loading_snapshot" | "catching_up" | "ready";
+/**
+ * `loading_snapshot` → `catching_up` → `ready`; `not_member` while the collection's consumer has lost
+ * its group membership (evicted, rejoining): its data may be stale or no longer ours, so not ready.
+ */
+export type CollectionStatus = "loading_snapshot" | "catching_up" | "ready" | "not_member";
 
 export interface ServiceView {
   readonly collections: ReadonlyMap<string, Collection>;

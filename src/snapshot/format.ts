@@ -21,12 +21,14 @@ import { createReadStream } from "node:fs";
 import { open, rename } from "node:fs/promises";
 import type { FileHandle } from "node:fs/promises";
 import { dirname } from "node:path";
-import type { Payload } from "../collection.js";
 import { IndexError } from "../index/errors.js";
 import type { VectorIndex } from "../index/types.js";
 import { ByteReader, u32 } from "./bytes.js";
 import type { IndexCodec } from "./codec.js";
 import { SnapshotError } from "./errors.js";
+
+/** A point's JSON payload (src/collection/ops.ts `Payload`; the snapshot layer does not import it). */
+type Payload = Record<string, unknown>;
 
 const MAGIC = Buffer.from("VSSNAP01", "ascii");
 const END = Buffer.from("VSSEND01", "ascii");

@@ -2,8 +2,8 @@
  * Where snapshots live: `<dataDir>/<collection>/snapshot-<seq>.vss`, newest = highest sequence.
  *
  * Contract: `write` saves the collection's current state as the next sequence and keeps only the
- * newest `keep` files; the caller must hold the collection's writer (`Collection.exclusive`) so the
- * state cannot change while it streams. `loadNewest` tries snapshots newest first and returns the
+ * newest `keep` files; the caller must hold the collection's writer (run it from the writer's queue,
+ * src/stream/pipeline.ts `exclusive`) so the state cannot change while it streams. `loadNewest` tries snapshots newest first and returns the
  * first one that verifies and matches the configured dimension and metric; each one that fails is
  * reported to `onFailure` (logged and counted by the caller) and skipped. Undefined means "replay the
  * topic from the beginning". Leftover `.tmp` files (a crash mid-write) are removed, never loaded.
@@ -11,8 +11,7 @@
 
 import { mkdir, readdir, rm } from "node:fs/promises";
 import { join } from "node:path";
-import type { Collection, CollectionState } from "../collection.js";
-import type { CollectionConfig } from "../config.js";
+import type { VectorIndex } from "../index/index.js";
 import type { IndexCodec } from "./codec.js";
 import { SnapshotError } from "./errors.js";
 import { readSnapshotFile, writeSnapshotFile } from "./format.js";
@@ -25,8 +24,32 @@ export interface SnapshotFile {
   path: string;
 }
 
+/** What a snapshot saves of a collection (`Collection`, src/collection/collection.ts, is one). */
+export interface SnapshotSource {
+  readonly name: string;
+  readonly dim: number;
+  readonly metric: string;
+  readonly index: VectorIndex;
+  payloads(): ReadonlyMap<string, Record<string, unknown>>;
+  appliedOffsets(): ReadonlyMap<number, number>;
+}
+
+/** The dimension and metric a loaded snapshot must have (the collection's configuration). */
+export interface SnapshotExpectation {
+  name: string;
+  dim: number;
+  metric: string;
+}
+
+/** A recovered state, ready for `Collection.restore`. */
+export interface SnapshotState {
+  index: VectorIndex;
+  payloads: Map<string, Record<string, unknown>>;
+  offsets: ReadonlyMap<number, number>;
+}
+
 export interface LoadedSnapshot {
-  state: CollectionState;
+  state: SnapshotState;
   meta: SnapshotMeta;
   path: string;
 }
@@ -63,8 +86,8 @@ export class SnapshotStore {
     return files.sort((a, b) => b.seq - a.seq);
   }
 
-  /** Writes the collection's state as a new snapshot. Call inside `collection.exclusive`. */
-  async write(collection: Collection): Promise<{ path: string; bytes: number; meta: SnapshotMeta }> {
+  /** Writes the collection's state as a new snapshot. Call from the collection's writer queue. */
+  async write(collection: SnapshotSource): Promise<{ path: string; bytes: number; meta: SnapshotMeta }> {
     const dir = this.dirOf(collection.name);
     await mkdir(dir, { recursive: true });
     const existing = await this.list(collection.name);
@@ -96,7 +119,7 @@ export class SnapshotStore {
 
   /** The newest snapshot that verifies and fits `config`, or undefined (full replay). */
   async loadNewest(
-    config: CollectionConfig,
+    config: SnapshotExpectation,
     onFailure: (path: string, error: SnapshotError) => void,
   ): Promise<LoadedSnapshot | undefined> {
     await this.#removeTemporaries(config.name);

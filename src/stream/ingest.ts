@@ -1,43 +1,50 @@
 /**
- * `startIngest`: the one entry point the service calls to feed its collections from Kafka.
+ * `startIngest`: the one entry point the service calls to feed its collections from Kafka. One Kafka
+ * record's way, end to end (each step names its file):
  *
- *   per collection: KafkaSource (its own consumer group, `<groupId>.<name>`) ─► CollectionWriter
- *   (decode → buffer → one writer applying in order → dead-letter) ─► offsets resolved and committed
+ *   1. KafkaSource (kafka-source.ts): kafkajs `eachBatch` hands a fetched batch to `#onBatch` here;
+ *   2. RetentionGapCheck (retention-gaps.ts): offsets lost to retention are counted (never blocks);
+ *   3. CollectionWriter.push (pipeline.ts): replays dropped, the batch decoded (wire.ts) and queued;
+ *   4. the writer's queue (pipeline.ts, the ONE queue in front of the collection): chunks of messages
+ *      and between-chunk tasks (snapshots), one at a time, in order;
+ *   5. a chunk: invalid messages dead-lettered (dead-letter.ts), the rest applied by Collection.apply
+ *      (src/collection/collection.ts), refusals dead-lettered, metrics reported (observer.ts);
+ *   6. the collection's PartitionLedger (src/collection/partition-ledger.ts) raises the applied
+ *      offsets: read-your-writes waiters and the pending `push` wake;
+ *   7. back in KafkaSource, the batch's last offset is resolved and committed (lag monitoring only:
+ *      the ledger, saved in snapshots, is the source of truth, and every join seeks to applied + 1).
  *
  * Contract:
  * - Returns at once; connecting runs in the background, so the service can serve /healthz while Kafka
  *   is unreachable. Failures (cannot connect, a writer failure, a consumer crash kafkajs does not
  *   restart) call `onError` and reject `done` and, when still pending, `caughtUp`.
+ * - One consumer (and group) per collection, `<groupId>.<collection name>`.
  * - Each assigned partition starts at the collection's applied offset + 1, or at the log start.
  * - `caughtUp` resolves once every assigned partition of every collection reached the high watermark
- *   seen at start, minus 1 (empty partitions count as caught up): the service's /readyz.
+ *   seen at start, minus 1 (empty partitions count as caught up). `readiness(name)` is live: it also
+ *   says whether the collection's consumer is still a current member of its group.
+ * - `exclusive(name, task)` runs `task` in the collection's writer queue, between two chunks.
  * - `stop()` stops fetching, lets the batches in hand finish applying, commits, and disconnects;
  *   `done` then resolves.
- * - Lag (`observer.onLag`, `lag()`) per partition is highWatermark - 1 - last consumed offset (>= 0). It
- *   is reported after each applied batch, and also every `lagPollMs` from the high watermarks the admin
- *   client polls (`LagPoller`, lag-poller.ts), so it stays current while nothing is fetched.
- * - Offsets lost to retention (a position that fell off the log, which kafkajs resets to the log start)
- *   are counted (`observer.onOffsetsSkipped`), logged at error level, and ingest keeps going;
- *   compaction gaps are not counted (`RetentionGapCheck`, retention-gaps.ts).
+ * - Lag per partition is reported (`observer.onLag`) after each applied batch and every `lagPollMs`
+ *   from polled high watermarks (lag-poller.ts), so it stays current while nothing is fetched.
  */
 
 import { Partitioners, type Admin, type Kafka, type Producer } from "kafkajs";
 import type { Logger } from "pino";
-import type { Metric } from "../index/types.js";
 import { KafkaDeadLetterSink } from "./dead-letter.js";
 import { createKafkaClient, type IngestKafkaConfig } from "./kafka-client.js";
 import { KafkaSource, type KafkaSourceOptions, type SourceBatch } from "./kafka-source.js";
-import { CatchUpTracker, offsetLag, type PartitionBounds } from "./offsets.js";
+import { LagPoller } from "./lag-poller.js";
+import type { IngestObserver } from "./observer.js";
+import { CollectionWriter, type PipelineSettings, type WriterTarget } from "./pipeline.js";
 import { RetentionGapCheck } from "./retention-gaps.js";
-import type { CollectionSink, IngestObserver } from "./ops.js";
-import { LagPoller, type LagPollTarget } from "./lag-poller.js";
-import { CollectionWriter, type PipelineSettings } from "./pipeline.js";
-import { ensureTopics, fetchBounds } from "./topics.js";
+import { ensureTopics, fetchBounds, type PartitionBounds } from "./topics.js";
 
 export type { IngestKafkaConfig } from "./kafka-client.js";
 
-/** A collection as ingest needs it; `Collection` (src/collection.ts) satisfies this as is. */
-export type IngestCollection = CollectionSink & { readonly metric: Metric; readonly dlqTopic?: string };
+/** A collection as ingest needs it; `Collection` (src/collection/collection.ts) is one. */
+export type IngestCollection = WriterTarget & { readonly topic: string; readonly dlqTopic: string };
 
 export interface IngestOptions {
   kafka: IngestKafkaConfig;
@@ -55,10 +62,19 @@ export interface IngestOptions {
   >;
 }
 
+/** Where one collection's ingest stands, for /readyz. */
+export interface IngestReadiness {
+  /** Every assigned partition reached the log end seen at start (sticky). */
+  caughtUp: boolean;
+  /** The consumer is a current member of its group (live). */
+  member: boolean;
+}
+
 export interface Ingest {
   caughtUp: Promise<void>;
-  /** Messages behind the log end, per collection and partition, as of the last batch. */
-  lag(): Map<string, Map<number, number>>;
+  readiness(collection: string): IngestReadiness;
+  /** Runs `task` in the collection's writer queue (at once when ingest has no writer for it). */
+  exclusive<T>(collection: string, task: () => Promise<T> | T): Promise<T>;
   stop(): Promise<void>;
   done: Promise<void>;
 }
@@ -66,9 +82,9 @@ export interface Ingest {
 interface Route {
   collection: IngestCollection;
   writer: CollectionWriter;
-  bounds: Map<number, PartitionBounds>;
-  catchUp: CatchUpTracker;
-  lag: Map<number, number>;
+  source?: KafkaSource;
+  /** Partitions from the last group join; undefined before the first. */
+  assigned: readonly number[] | undefined;
 }
 
 function deferred(): { promise: Promise<void>; resolve(): void; reject(err: unknown): void } {
@@ -107,7 +123,6 @@ class IngestRun {
   readonly #routes = new Map<string, Route>();
   readonly #caughtUp = deferred();
   readonly #done = deferred();
-  readonly #sources: KafkaSource[] = [];
   #started: Promise<void>;
   #stopping: Promise<void> | undefined;
   readonly #lagPoller: LagPoller;
@@ -119,11 +134,17 @@ class IngestRun {
     this.#kafka = createKafkaClient(options.kafka, this.#log);
     this.#admin = this.#kafka.admin();
     this.#producer = this.#kafka.producer({ createPartitioner: Partitioners.DefaultPartitioner });
+    const deadLetters = new KafkaDeadLetterSink(this.#producer);
+    for (const collection of options.collections) this.#addRoute(collection, deadLetters);
     this.#lagPoller = new LagPoller({
       admin: this.#admin,
       intervalMs: options.lagPollMs ?? DEFAULT_LAG_POLL_MS,
       logger: this.#log,
-      targets: () => [...this.#routes.values()].map((route) => this.#lagTarget(route)),
+      targets: () =>
+        [...this.#routes.values()].map((route) => ({
+          topic: route.collection.topic,
+          noteBounds: (bounds: ReadonlyMap<number, PartitionBounds>) => this.#noteBounds(route, bounds),
+        })),
     });
     this.#gaps = new RetentionGapCheck(this.#admin, options.observer, this.#log);
     this.#started = this.#start().catch((err: unknown) => this.#fail(err));
@@ -132,7 +153,11 @@ class IngestRun {
   handle(): Ingest {
     return {
       caughtUp: this.#caughtUp.promise,
-      lag: () => new Map([...this.#routes].map(([, r]) => [r.collection.name, new Map(r.lag)])),
+      readiness: (name) => this.#readiness(name),
+      exclusive: (name, task) => {
+        const route = [...this.#routes.values()].find((r) => r.collection.name === name);
+        return route ? route.writer.exclusive(task) : Promise.resolve().then(task);
+      },
       stop: () => this.#stop(),
       done: this.#done.promise,
     };
@@ -143,65 +168,65 @@ class IngestRun {
     const { collections } = this.#o;
     await ensureTopics(
       this.#admin,
-      [...collections.map((c) => c.topic), ...collections.map(dlqTopicOf)],
+      [...collections.map((c) => c.topic), ...collections.map((c) => c.dlqTopic)],
       this.#log,
     );
     await this.#producer.connect();
-    const deadLetters = new KafkaDeadLetterSink(this.#producer);
-    for (const collection of collections) {
-      this.#addRoute(collection, await fetchBounds(this.#admin, collection.topic), deadLetters);
+    for (const route of this.#routes.values()) {
+      this.#expectLog(route, await fetchBounds(this.#admin, route.collection.topic));
     }
     if (this.#stopping) return;
     this.#lagPoller.start();
-    for (const route of this.#routes.values()) this.#sources.push(this.#createSource(route));
-    await Promise.all(this.#sources.map((source) => source.start()));
+    const routes = [...this.#routes.values()];
+    for (const route of routes) route.source = this.#createSource(route);
+    await Promise.all(routes.map((route) => route.source?.start()));
   }
 
-  /**
-   * One consumer (and group) per collection: kafkajs fetches from a broker again only once every
-   * batch of the previous fetch is handled, so a shared consumer would tie every collection to the
-   * pace of the slowest. The group is `<groupId>.<collection name>`.
-   */
-  #createSource(route: Route): KafkaSource {
-    const source = new KafkaSource({
-      kafka: this.#kafka,
-      groupId: `${this.#o.kafka.groupId}.${route.collection.name}`,
-      topics: [route.collection.topic],
-      startOffset: (topic, partition) => this.#startOffset(topic, partition),
-      onAssigned: (assignment) => this.#onAssigned(assignment),
-      onCrash: (err) => this.#fail(err),
-      logger: this.#log.child({ collection: route.collection.name }),
-      // Every partition of the topic at once (capped): batches of one fetch are then handled together.
-      partitionsConsumedConcurrently: Math.max(1, Math.min(MAX_PARTITIONS_IN_FLIGHT, route.bounds.size)),
-      fetchMaxWaitMs: this.#o.kafka.fetchMaxWaitMs,
-      ...this.#o.consumer,
-    });
-    source.batches.subscribe((sb) => this.#onBatch(sb));
-    return source;
-  }
-
-  #addRoute(
-    collection: IngestCollection,
-    bounds: Map<number, PartitionBounds>,
-    deadLetters: KafkaDeadLetterSink,
-  ): void {
+  #addRoute(collection: IngestCollection, deadLetters: KafkaDeadLetterSink): void {
     const writer = new CollectionWriter({
-      sink: collection,
-      metric: collection.metric,
+      target: collection,
       topic: collection.topic,
-      dlqTopic: dlqTopicOf(collection),
+      dlqTopic: collection.dlqTopic,
       deadLetters,
       observer: this.#o.observer,
       settings: this.#o.pipeline,
       logger: this.#log.child({ collection: collection.name }),
       onError: (err) => this.#fail(err),
     });
-    const route = { collection, writer, bounds, catchUp: new CatchUpTracker(bounds), lag: new Map() };
-    this.#routes.set(collection.topic, route);
-    // Lag before the first batch: from the log bounds and what the collection restored.
+    this.#routes.set(collection.topic, { collection, writer, assigned: undefined });
+  }
+
+  /**
+   * One consumer (and group) per collection: kafkajs fetches from a broker again only once every
+   * batch of the previous fetch is handled, so a shared consumer would tie every collection to the
+   * pace of the slowest.
+   */
+  #createSource(route: Route): KafkaSource {
+    const partitions = route.collection.ledger.topicPartitions?.size ?? 1;
+    return new KafkaSource({
+      kafka: this.#kafka,
+      groupId: `${this.#o.kafka.groupId}.${route.collection.name}`,
+      topics: [route.collection.topic],
+      startOffset: (_topic, partition) => this.#startOffset(route, partition),
+      onAssigned: (assignment) => this.#onAssigned(route, assignment),
+      onBatch: (sb) => this.#onBatch(route, sb),
+      onCrash: (err) => this.#fail(err),
+      logger: this.#log.child({ collection: route.collection.name }),
+      // Every partition of the topic at once (capped): batches of one fetch are then handled together.
+      partitionsConsumedConcurrently: Math.max(1, Math.min(MAX_PARTITIONS_IN_FLIGHT, partitions)),
+      fetchMaxWaitMs: this.#o.kafka.fetchMaxWaitMs,
+      ...this.#o.consumer,
+    });
+  }
+
+  /** Records the log as it stands at start: partitions, log starts, and where catching up ends. */
+  #expectLog(route: Route, bounds: ReadonlyMap<number, PartitionBounds>): void {
+    const { collection } = route;
+    collection.ledger.setTopicPartitions(bounds.keys());
     for (const [partition, b] of bounds) {
-      const applied = collection.appliedOffsets().get(partition);
-      this.#reportLag(route, partition, offsetLag(b.high, applied, b.low));
+      collection.ledger.expectCatchUp(partition, b.low, b.high);
+      this.#reportLag(route, partition);
+      const applied = collection.ledger.applied(partition);
       if (applied !== undefined && applied >= b.high) {
         // Offsets at or past the log end: the topic was recreated or truncated under the snapshot.
         // Messages up to `applied` will be taken for replays and skipped; say so loudly.
@@ -213,73 +238,61 @@ class IngestRun {
     }
   }
 
-  #startOffset(topic: string, partition: number): string {
-    const route = this.#routes.get(topic);
-    const applied = route?.collection.appliedOffsets().get(partition);
-    if (applied !== undefined) return String(applied + 1);
+  #startOffset(route: Route, partition: number): string {
+    const record = route.collection.ledger.get(partition);
+    if (record?.applied !== undefined) return String(record.applied + 1);
     // Nothing applied: the log start seen at start (an out-of-range offset resets to the earliest).
-    return String(route?.bounds.get(partition)?.low ?? 0);
+    return String(record?.logStart ?? 0);
   }
 
-  #onAssigned(assignment: ReadonlyMap<string, readonly number[]>): void {
-    for (const [topic, partitions] of assignment) this.#routes.get(topic)?.catchUp.assign(partitions);
+  #onAssigned(route: Route, assignment: ReadonlyMap<string, readonly number[]>): void {
+    route.assigned = assignment.get(route.collection.topic) ?? [];
     this.#checkCaughtUp();
   }
 
-  #onBatch(sb: SourceBatch): void {
-    const route = this.#routes.get(sb.batch.topic);
-    if (route === undefined) {
-      sb.fail(new Error(`no collection reads topic ${sb.batch.topic}`));
-      return;
-    }
-    this.#checkGap(route, sb);
-    route.writer.push(sb).then(() => {
-      const { partition, highWatermark } = sb.batch;
-      this.#reportLag(route, partition, offsetLag(highWatermark, this.#consumed(route).get(partition)));
-      this.#checkCaughtUp();
-      sb.complete();
-    }, sb.fail);
-  }
-
-  /** Offsets lost to retention (retention-gaps.ts): checked before the batch is applied. */
-  #checkGap(route: Route, sb: SourceBatch): void {
-    const { partition, messages } = sb.batch;
-    const consumed = this.#consumed(route).get(partition);
+  async #onBatch(route: Route, sb: SourceBatch): Promise<void> {
+    const { partition, highWatermark, messages } = sb.batch;
+    const { ledger, name, topic } = route.collection;
+    const last = ledger.lastQueued(partition);
     this.#gaps.check({
-      collection: route.collection.name,
-      topic: route.collection.topic,
+      collection: name,
+      topic,
       partition,
-      expected: consumed !== undefined ? consumed + 1 : route.bounds.get(partition)?.low,
+      expected: last !== undefined ? last + 1 : ledger.get(partition)?.logStart,
       firstOffset: messages.length > 0 ? Number(messages[0].offset) : undefined,
     });
+    await route.writer.push(sb);
+    ledger.noteHighWatermark(partition, highWatermark);
+    this.#reportLag(route, partition);
+    this.#checkCaughtUp();
   }
 
-  /** The last consumed offset per partition: the collection's applied offsets, or further (filtered records). */
-  #consumed(route: Route): Map<number, number> {
-    const out = new Map(route.collection.appliedOffsets());
-    for (const [partition, offset] of route.writer.lastConsumed) {
-      const applied = out.get(partition);
-      if (applied === undefined || offset > applied) out.set(partition, offset);
+  #noteBounds(route: Route, bounds: ReadonlyMap<number, PartitionBounds>): void {
+    for (const [partition, b] of bounds) {
+      route.collection.ledger.noteHighWatermark(partition, b.high);
+      this.#reportLag(route, partition);
     }
-    return out;
   }
 
-  #lagTarget(route: Route): LagPollTarget {
+  #reportLag(route: Route, partition: number): void {
+    // Partitions another member of a shared group holds are not ours to report.
+    if (route.assigned !== undefined && !route.assigned.includes(partition)) return;
+    const lag = route.collection.ledger.lag(partition);
+    if (lag !== undefined) this.#o.observer.onLag(route.collection.name, partition, lag);
+  }
+
+  #readiness(name: string): IngestReadiness {
+    const route = [...this.#routes.values()].find((r) => r.collection.name === name);
+    if (route?.assigned === undefined) return { caughtUp: false, member: false };
     return {
-      topic: route.collection.topic,
-      consumed: () => this.#consumed(route),
-      report: (partition, lag) => this.#reportLag(route, partition, lag),
+      caughtUp: route.collection.ledger.caughtUp(route.assigned),
+      member: route.source?.membership().current ?? false,
     };
-  }
-
-  #reportLag(route: Route, partition: number, lag: number): void {
-    route.lag.set(partition, lag);
-    this.#o.observer.onLag(route.collection.name, partition, lag);
   }
 
   #checkCaughtUp(): void {
     for (const route of this.#routes.values()) {
-      if (!route.catchUp.update(this.#consumed(route))) return;
+      if (route.assigned === undefined || !route.collection.ledger.caughtUp(route.assigned)) return;
     }
     if (this.#routes.size > 0) this.#caughtUp.resolve();
   }
@@ -310,8 +323,9 @@ class IngestRun {
   /** Consumer first (it waits for the batches in hand), then the writers drain, then the clients. */
   async #shutdown(): Promise<void> {
     this.#lagPoller.stop();
-    await Promise.allSettled(this.#sources.map((source) => source.stop()));
-    await Promise.allSettled([...this.#routes.values()].map((r) => r.writer.complete()));
+    const routes = [...this.#routes.values()];
+    await Promise.allSettled(routes.map((r) => r.source?.stop()));
+    await Promise.allSettled(routes.map((r) => r.writer.complete()));
     await Promise.allSettled([this.#producer.disconnect(), this.#admin.disconnect()]);
     this.#log.info("ingest stopped");
   }
@@ -321,7 +335,3 @@ const DEFAULT_LAG_POLL_MS = 5000;
 
 /** Cap on batches handled at once; beyond it more concurrency only adds memory in flight. */
 const MAX_PARTITIONS_IN_FLIGHT = 32;
-
-function dlqTopicOf(c: IngestCollection): string {
-  return c.dlqTopic ?? `${c.topic}.dlq`;
-}

@@ -1,34 +1,44 @@
 /**
- * The Kafka source: one kafkajs consumer-group member over the collection topics, exposed as an rxjs
- * Observable of record batches (`SourceBatch`), in the manner of kafkajs's own `runner.js`.
+ * The Kafka source: one kafkajs consumer-group member over the collection topics, handing each
+ * fetched record batch to `onBatch`, in the manner of kafkajs's own `runner.js`.
  *
  * Contract:
  * - On every group join, each assigned partition is sought to `startOffset(topic, partition)` (ingest
  *   passes the collection's applied offset + 1: the collection, restored from its snapshot, is the
  *   source of truth; group commits only serve lag monitoring).
- * - `eachBatch` runs with `eachBatchAutoResolve: false`. It emits the batch, then awaits the
- *   subscriber's `complete()` (the batch applied or dead-lettered) before it resolves the batch's last
- *   offset and commits; kafkajs awaits the handler before fetching again, so fetching stays bounded.
- *   It heartbeats while it waits, so a slow apply does not cost the group membership.
- * - A batch is not emitted when it is stale (a seek is pending) or the consumer is stopping; it is
+ * - `eachBatch` runs with `eachBatchAutoResolve: false`. It awaits `onBatch(batch)` (the batch applied
+ *   or dead-lettered) before it resolves the batch's last offset and commits; kafkajs awaits the
+ *   handler before fetching again, so fetching stays bounded. It heartbeats while it waits, so a slow
+ *   apply does not cost the group membership. A rejected `onBatch` is thrown to kafkajs.
+ * - A batch is not handed on when it is stale (a seek is pending) or the consumer is stopping; it is
  *   not resolved either, so it is fetched again.
+ * - Membership (`membership()`): the member counts as in the group only while its last successful
+ *   join or heartbeat is younger than the session timeout (less a margin for the round trip): the
+ *   broker evicts a member that stops heartbeating (a stalled event loop), and kafkajs learns of it
+ *   only at its next failed heartbeat. Until then this member must not claim its partitions.
  * - Retriable kafkajs errors are retried by kafkajs (and a crash with `restart: true` restarts the
  *   consumer); a crash without restart goes to `onCrash`.
  */
 
-import type { Observable } from "rxjs";
-import { Subject } from "rxjs";
 import type { Consumer, ConsumerConfig, EachBatchPayload, Kafka } from "kafkajs";
 import type { Logger } from "pino";
 import { toRecordBatch, type RecordBatch } from "./batch.js";
 
-/** One fetched batch; the subscriber must call exactly one of `complete` and `fail`. */
+/** One fetched batch. */
 export interface SourceBatch {
   batch: RecordBatch;
   /** Pauses fetching this partition; returns kafkajs's resume closure. */
   pause(): () => void;
-  complete(): void;
-  fail(err: unknown): void;
+}
+
+/** Where this member stands in its consumer group. */
+export interface Membership {
+  /** Joined, and the last join or heartbeat is recent enough that the broker still counts us. */
+  current: boolean;
+  /** `Date.now()` of the last successful join or heartbeat; undefined before the first join. */
+  lastAliveMs: number | undefined;
+  /** Partitions per topic from the last join (empty before it). */
+  assignment: ReadonlyMap<string, readonly number[]>;
 }
 
 export interface KafkaSourceOptions {
@@ -39,6 +49,8 @@ export interface KafkaSourceOptions {
   startOffset(topic: string, partition: number): string;
   /** Told the partitions of each topic assigned to this member after every group join. */
   onAssigned?(assignment: ReadonlyMap<string, readonly number[]>): void;
+  /** Handles one batch; the returned promise settles once it is applied (or failed). */
+  onBatch(batch: SourceBatch): Promise<void>;
   onCrash(err: Error): void;
   logger: Logger;
   /** kafkajs consumer tuning (session timeout, fetch sizes...); `groupId` comes from above. */
@@ -52,15 +64,19 @@ export interface KafkaSourceOptions {
 }
 
 const DEFAULT_MAX_WAIT_MS = 500;
+/** kafkajs's default session timeout. */
+const DEFAULT_SESSION_TIMEOUT_MS = 30_000;
+/** Margin under the session timeout: our heartbeat's response reaches us after the broker saw it. */
+const MEMBERSHIP_MARGIN_MS = 1_000;
 
 export class KafkaSource {
   readonly #o: KafkaSourceOptions;
   readonly #consumer: Consumer;
-  readonly #batches = new Subject<SourceBatch>();
   /** The commit shared by the batches settled in the current turn (see #commitResolved). */
   #sharedCommit: Promise<void> | undefined;
-  /** Hot: batches flow once `start` runs; subscribe first. */
-  readonly batches: Observable<SourceBatch> = this.#batches.asObservable();
+  #joined = false;
+  #lastAliveMs: number | undefined;
+  #assignment: ReadonlyMap<string, readonly number[]> = new Map();
 
   constructor(options: KafkaSourceOptions) {
     this.#o = options;
@@ -72,9 +88,14 @@ export class KafkaSource {
       ...options.consumerConfig,
       groupId: options.groupId,
     });
-    const { GROUP_JOIN, CRASH } = this.#consumer.events;
+    const { GROUP_JOIN, HEARTBEAT, CRASH, STOP, DISCONNECT } = this.#consumer.events;
     this.#consumer.on(GROUP_JOIN, ({ payload }) => this.#onJoin(payload.memberAssignment));
+    this.#consumer.on(HEARTBEAT, () => (this.#lastAliveMs = Date.now()));
+    const leave = () => (this.#joined = false);
+    this.#consumer.on(STOP, leave);
+    this.#consumer.on(DISCONNECT, leave);
     this.#consumer.on(CRASH, ({ payload }) => {
+      leave();
       if (payload.restart) {
         options.logger.warn({ err: payload.error.message }, "kafka consumer crashed; kafkajs restarts it");
         return;
@@ -98,14 +119,20 @@ export class KafkaSource {
 
   /** Stops fetching, waits for the batches in hand, leaves the group and disconnects. */
   async stop(): Promise<void> {
-    try {
-      await this.#consumer.disconnect();
-    } finally {
-      this.#batches.complete();
-    }
+    this.#joined = false;
+    await this.#consumer.disconnect();
+  }
+
+  /** See the module doc; `now` is injectable for tests. */
+  membership(now = Date.now()): Membership {
+    const session = this.#o.consumerConfig?.sessionTimeout ?? DEFAULT_SESSION_TIMEOUT_MS;
+    const fresh = this.#lastAliveMs !== undefined && now - this.#lastAliveMs < session - MEMBERSHIP_MARGIN_MS;
+    return { current: this.#joined && fresh, lastAliveMs: this.#lastAliveMs, assignment: this.#assignment };
   }
 
   #onJoin(assignment: Record<string, number[]>): void {
+    this.#joined = true;
+    this.#lastAliveMs = Date.now();
     const byTopic = new Map<string, readonly number[]>();
     for (const topic of this.#o.topics) {
       const partitions = assignment[topic] ?? [];
@@ -115,6 +142,7 @@ export class KafkaSource {
         this.#consumer.seek({ topic, partition, offset });
       }
     }
+    this.#assignment = byTopic;
     this.#o.logger.info({ assignment: Object.fromEntries(byTopic) }, "kafka partitions assigned");
     this.#o.onAssigned?.(byTopic);
   }
@@ -122,13 +150,7 @@ export class KafkaSource {
   async #eachBatch(payload: EachBatchPayload): Promise<void> {
     if (payload.isStale() || !payload.isRunning()) return;
     const batch = toRecordBatch(payload.batch);
-    let complete!: () => void;
-    let fail!: (err: unknown) => void;
-    const settled = new Promise<void>((resolve, reject) => {
-      complete = resolve;
-      fail = reject;
-    });
-    this.#batches.next({ batch, pause: payload.pause, complete, fail });
+    const settled = this.#o.onBatch({ batch, pause: payload.pause });
     const beat = setInterval(() => {
       // A failed heartbeat (e.g. a rebalance) is found again by the next fetch; do not abort the apply.
       payload

@@ -3,9 +3,9 @@
  *
  * Lag is otherwise reported only after an applied batch; a consumer that is not fetching (broker
  * outage, group rejoin, partitions paused, a blocked collection) sees no batches, and the gauge would
- * keep its last value (often 0) while messages wait. So every `intervalMs` this reads the high
- * watermarks of each target's topic with the admin client and reports, per partition,
- * highWatermark - 1 - last consumed offset (>= 0, see `offsetLag`).
+ * keep its last value (often 0) while messages wait. So every `intervalMs` this reads the log bounds
+ * of each target's topic with the admin client and hands them to the target, which records the high
+ * watermarks in its collection's ledger and reports the lag from there.
  *
  * Contract:
  * - Polls never overlap: the next one is scheduled `intervalMs` after the previous one ended.
@@ -17,15 +17,12 @@
 
 import type { Admin } from "kafkajs";
 import type { Logger } from "pino";
-import { offsetLag } from "./offsets.js";
-import { fetchBounds } from "./topics.js";
+import { fetchBounds, type PartitionBounds } from "./topics.js";
 
-/** One polled topic: where its consumed offsets come from and where its lag goes. */
+/** One polled topic and where its log bounds go. */
 export interface LagPollTarget {
   readonly topic: string;
-  /** The last consumed offset per partition. */
-  consumed(): ReadonlyMap<number, number>;
-  report(partition: number, lag: number): void;
+  noteBounds(bounds: ReadonlyMap<number, PartitionBounds>): void;
 }
 
 export interface LagPollerOptions {
@@ -70,10 +67,7 @@ export class LagPoller {
         continue;
       }
       if (this.#stopped) return;
-      const consumed = target.consumed();
-      for (const [partition, b] of bounds) {
-        target.report(partition, offsetLag(b.high, consumed.get(partition), b.low));
-      }
+      target.noteBounds(bounds);
     }
   }
 }

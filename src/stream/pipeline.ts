@@ -1,37 +1,42 @@
 /**
- * The per-collection writer: the rxjs pipeline from fetched record batches to applied mutations.
+ * The per-collection writer: the rxjs pipeline from fetched record batches to applied entries, and
+ * the ONE queue in front of the collection.
  *
- *   push(batch) ─► decode ─► Subject ─► bufferTimeOrCount(batchMaxMs, batchMaxMessages, flushes)
- *                                       ─► concatMap(applyChunk)   (ONE writer: in log order, one chunk
- *                                                                   at a time)
- *   While no chunk is in flight, whatever is buffered is flushed one event-loop turn after it arrives
- *   (or after the last chunk finished) rather than `batchMaxMs` later: the batches of one fetch arrive
- *   in the same turn and still form one chunk, and the writer does not idle while a partial chunk
- *   waits out its timer (bench/stream/ingest-overhead.ts, 13 partitions x 500-message sends: ~500
- *   messages a fetch, each chunk waited the full 20 ms). While a chunk is applying, the buffer fills
- *   up to `batchMaxMessages` or `batchMaxMs` as before.
- *   applyChunk: dead-letter the invalid messages (awaited), then apply the runs of valid ops between
- *   them in order, `markSkipped` each invalid one, report metrics, mark the offsets done.
+ *   push(batch) ─► decode (sliced) ─► queue: Subject<Item>
+ *                 ─► bufferTimeOrCount(batchMaxMs, batchMaxMessages, flushes, isTask)
+ *                 ─► concatMap(handle)        one chunk (or one task) at a time, in queue order
+ *   handle(chunk): dead-letter the invalid messages (awaited) ─► collection.apply(entries) ─►
+ *                  dead-letter what the engine refused ─► metrics ─► the ledger's applied offsets rose,
+ *                  which resolves the pushes waiting on them
+ *
+ * The queue carries three kinds of item: a decoded Kafka message, the end of a fetched batch (its
+ * `lastOffset`, which can lie past the last message: transaction markers), and a task (`exclusive`:
+ * a snapshot, anything that must see the state between two chunks). Tasks are barriers: never
+ * batched, run in their place in the order. Nothing else queues in front of the collection.
  *
  * Contract: the promise `push` returns resolves once every message of the batch is applied or
- * dead-lettered (only then may the source resolve and commit its offsets), and rejects if the writer
- * failed. Above `highWaterMark` queued messages the batch's partition is paused (kafkajs's `pause()`,
- * whose resume closure is kept) until the queue drains below `lowWaterMark`. A collection that refuses
- * a batch with a non-retriable coded error (an `IndexError`) gets the batch again one op at a time,
- * and the ops it refuses are dead-lettered (reason from the error code), so one bad record cannot stall
- * the partition. Any other failure is fatal: it fails the writer and is reported through `onError`.
+ * dead-lettered (only then may the source resolve and commit the offsets), and rejects if the writer
+ * failed. Messages at or below the partition's last applied-or-queued offset are replays (a seek, a
+ * rebalance) and are dropped. While no chunk is in flight, what is buffered is flushed one event-loop
+ * turn after it arrives rather than `batchMaxMs` later (the batches of one fetch arrive in the same
+ * turn and still form one chunk). Above `highWaterMark` queued messages the batch's partition is paused
+ * (kafkajs's `pause()`, whose resume closure is kept) until the queue drains below `lowWaterMark`. An
+ * op the engine refuses comes back from `apply` as a value and is dead-lettered with a reason from its
+ * code, so one bad record cannot stall the partition. Any other failure is fatal: it fails the writer
+ * and is reported through `onError`.
  */
 
 import { setImmediate as yieldToEventLoop } from "node:timers/promises";
-import { concatMap, from, mergeMap, Subject, tap } from "rxjs";
+import { concatMap, from, Subject, tap } from "rxjs";
 import type { Logger } from "pino";
-import type { Metric } from "../index/types.js";
+import type { PartitionLedger } from "../collection/partition-ledger.js";
+import type { ApplyResult, LogEntry, MutationOp, Refusal } from "../collection/ops.js";
+import type { Metric } from "../index/index.js";
 import type { RecordBatch } from "./batch.js";
 import { unappliedMessages } from "./batch.js";
 import { bufferTimeOrCount } from "./buffer.js";
 import type { DeadLetter, DeadLetterSink } from "./dead-letter.js";
-import { ContiguousProgress } from "./offsets.js";
-import type { CollectionSink, IngestObserver, MutationOp } from "./ops.js";
+import type { IngestObserver } from "./observer.js";
 import { decodeMessage, type DecodedMessage, type WireMessage } from "./wire.js";
 
 export interface PipelineSettings {
@@ -42,11 +47,24 @@ export interface PipelineSettings {
   maxMessageBytes: number;
   /** Longest stretch of synchronous decoding before yielding to the event loop (default 4 ms). */
   applySliceMs?: number;
+  /**
+   * A message timestamp older than this (or more than a minute ahead) is not believed: it is counted
+   * as untrusted instead of observed as freshness (default 7 days).
+   */
+  freshnessMaxAgeMs?: number;
+}
+
+/** What the writer needs of a collection; `Collection` (src/collection/collection.ts) is one. */
+export interface WriterTarget {
+  readonly name: string;
+  readonly dim: number;
+  readonly metric: Metric;
+  readonly ledger: PartitionLedger;
+  apply(entries: readonly LogEntry[]): Promise<ApplyResult>;
 }
 
 export interface WriterOptions {
-  sink: CollectionSink;
-  metric: Metric;
+  target: WriterTarget;
   topic: string;
   dlqTopic: string;
   deadLetters: DeadLetterSink;
@@ -65,59 +83,59 @@ export interface IncomingBatch {
   pause(): () => void;
 }
 
-interface Item {
-  decoded: DecodedMessage;
-  original: WireMessage;
-}
+type Item =
+  | { kind: "message"; decoded: DecodedMessage; original: WireMessage }
+  | { kind: "end"; partition: number; lastOffset: number; handled(): void }
+  | { kind: "task"; run: () => unknown; resolve(value: unknown): void; reject(err: unknown): void };
 
 /** Engine error codes that mean "this op is bad", mapped to dead-letter reasons. */
-const REFUSAL_REASONS: Record<string, string> = {
+export const REFUSAL_REASONS: Record<string, string> = {
   DIMENSION_MISMATCH: "wrong_dimension",
   NON_FINITE_VALUE: "non_finite",
   ZERO_VECTOR: "zero_vector",
   INVALID_ID: "bad_key",
 };
 
-function isRefusal(err: unknown): err is Error & { code: string } {
-  const e = err as { code?: unknown; retriable?: unknown } | null;
-  return e !== null && typeof e === "object" && typeof e.code === "string" && e.retriable === false;
-}
+const DEFAULT_FRESHNESS_MAX_AGE_MS = 7 * 24 * 3600 * 1000;
+/** Producer clocks a little ahead of ours are normal; this much ahead is not believed. */
+const FUTURE_SKEW_MS = 60_000;
 
 export class CollectionWriter {
   readonly #o: WriterOptions;
   readonly #name: string;
-  readonly #input = new Subject<Item[]>();
+  readonly #ledger: PartitionLedger;
+  readonly #queue = new Subject<Item>();
   /** Tells the buffer to emit what it holds now (see module doc). */
   readonly #flushes = new Subject<void>();
-  /** Chunks emitted by the buffer and not yet applied (queued in concatMap or applying). */
+  /** Chunks emitted by the buffer and not yet handled (queued in concatMap or running). */
   #chunksInFlight = 0;
   #flushScheduled = false;
-  readonly #progress = new Map<number, ContiguousProgress>();
-  /** Last offset consumed (applied, dead-lettered or filtered) per partition, for lag and readiness. */
-  readonly lastConsumed = new Map<number, number>();
   readonly #resumes = new Map<number, () => void>();
   #queued = 0;
   #completed = false;
-  readonly #decoding = new Set<Promise<void>>();
+  /** Decodes run one after another, so items enter the queue in push order. */
+  #decodeTail: Promise<void> = Promise.resolve();
   #failure: { err: unknown } | undefined;
+  /** Tasks queued and not yet run: run directly if the writer fails before it reaches them. */
+  readonly #pendingTasks = new Set<Extract<Item, { kind: "task" }>>();
   readonly #failed: Promise<never>;
   #rejectFailed!: (err: unknown) => void;
-  /** Resolves when the input is complete and the last chunk applied. */
+  /** Resolves when the queue is complete and the last chunk handled. */
   readonly done: Promise<void>;
 
   constructor(options: WriterOptions) {
     this.#o = options;
-    this.#name = options.sink.name;
+    this.#name = options.target.name;
+    this.#ledger = options.target.ledger;
     this.#failed = new Promise<never>((_, reject) => (this.#rejectFailed = reject));
     this.#failed.catch(() => undefined); // observed through push() and done
     const { batchMaxMs, batchMaxMessages } = options.settings;
     this.done = new Promise<void>((resolve, reject) => {
-      this.#input
+      this.#queue
         .pipe(
-          mergeMap((items) => from(items)),
-          bufferTimeOrCount(batchMaxMs, batchMaxMessages, this.#flushes),
+          bufferTimeOrCount(batchMaxMs, batchMaxMessages, this.#flushes, (i) => i.kind === "task"),
           tap(() => this.#chunksInFlight++),
-          concatMap((chunk) => from(this.#applyChunk(chunk))),
+          concatMap((chunk) => from(this.#handle(chunk))),
         )
         .subscribe({ complete: () => resolve(), error: (err: unknown) => this.#fail(err, reject) });
     });
@@ -133,34 +151,61 @@ export class CollectionWriter {
     return this.#resumes.size > 0;
   }
 
-  /** Decodes and enqueues a batch; resolves once all of it is applied or dead-lettered (see module doc). */
+  /** Decodes and enqueues a batch; resolves once all of it is applied or dead-lettered (module doc). */
   async push({ batch, pause }: IncomingBatch): Promise<void> {
     this.#throwIfUnusable();
+    if (batch.messages.length === 0) return;
     const { partition } = batch;
-    const progress = this.#progressOf(partition);
-    // Skip what is applied already, and what is still in flight (a refetch after a seek or rebalance).
-    const applied = this.#o.sink.appliedOffsets().get(partition);
-    const inFlight = progress.lastRegistered;
-    const after =
-      applied === undefined || (inFlight !== undefined && inFlight > applied) ? inFlight : applied;
-    const messages = unappliedMessages(batch, after);
-    if (messages.length > 0) {
-      // Enqueued in the same continuation as the decode, so complete() (which waits for pending
-      // decodes) cannot close the input between the two.
-      const enqueued = this.#decode(partition, messages).then((items) => {
-        if (this.#failure) throw this.#failure.err; // the writer may have failed during the decode
-        this.#enqueue(partition, items, progress, pause);
-      });
-      this.#decoding.add(enqueued);
-      await enqueued.finally(() => this.#decoding.delete(enqueued));
-    }
-    if (batch.messages.length > 0) {
-      const lastMessage = Number(batch.messages[batch.messages.length - 1].offset);
-      await Promise.race([progress.whenDoneThrough(lastMessage), this.#failed]);
-    }
-    const previous = this.lastConsumed.get(partition);
-    if (previous === undefined || batch.lastOffset > previous)
-      this.lastConsumed.set(partition, batch.lastOffset);
+    let handled!: () => void;
+    const settled = new Promise<void>((resolve) => (handled = resolve));
+    const enqueued = this.#decodeTail.then(async () => {
+      this.#throwIfFailed();
+      const after = this.#ledger.lastQueued(partition);
+      const fresh = after === undefined || batch.lastOffset > after;
+      const items = fresh ? await this.#decode(partition, unappliedMessages(batch, after)) : [];
+      this.#throwIfFailed(); // the writer may have failed during the decode
+      // A replay of what is queued still gets its end marker, so it settles after what it replays.
+      this.#enqueue(
+        partition,
+        items,
+        { kind: "end", partition, lastOffset: batch.lastOffset, handled },
+        pause,
+      );
+    });
+    this.#decodeTail = enqueued.catch(() => undefined);
+    await enqueued;
+    await Promise.race([settled, this.#failed]);
+  }
+
+  /**
+   * Runs `task` in the queue: after every chunk queued before it, before any queued after it. Once
+   * the writer is complete, after its last chunk. A failing task rejects its caller only.
+   */
+  exclusive<T>(task: () => Promise<T> | T): Promise<T> {
+    if (this.#completed || this.#failure) return this.done.catch(() => undefined).then(task);
+    return new Promise<T>((resolve, reject) => {
+      const item = { kind: "task" as const, run: task, resolve: resolve as (v: unknown) => void, reject };
+      this.#pendingTasks.add(item);
+      this.#queue.next(item);
+    });
+  }
+
+  /** No more batches: resolves once the ones in hand are applied (`done`). */
+  async complete(): Promise<void> {
+    this.#completed = true;
+    // Batches already being decoded still go in: their pushes hold kafkajs handlers that wait on them.
+    await this.#decodeTail;
+    this.#queue.complete();
+    return this.done;
+  }
+
+  #throwIfFailed(): void {
+    if (this.#failure) throw this.#failure.err;
+  }
+
+  #throwIfUnusable(): void {
+    this.#throwIfFailed();
+    if (this.#completed) throw new Error(`the writer of ${this.#name} takes no more batches`);
   }
 
   /**
@@ -168,13 +213,13 @@ export class CollectionWriter {
    * 1024-d JSON vectors is ~100 ms of parsing, which must not stall queries any more than an apply may.
    */
   async #decode(partition: number, messages: readonly WireMessage[]): Promise<Item[]> {
-    const { sink, metric, settings } = this.#o;
-    const options = { dim: sink.dim, metric, maxMessageBytes: settings.maxMessageBytes };
+    const { target, settings } = this.#o;
+    const options = { dim: target.dim, metric: target.metric, maxMessageBytes: settings.maxMessageBytes };
     const sliceMs = settings.applySliceMs ?? 4;
     const items: Item[] = [];
     let sliceStart = performance.now();
     for (const m of messages) {
-      items.push({ decoded: decodeMessage(m, partition, options), original: m });
+      items.push({ kind: "message", decoded: decodeMessage(m, partition, options), original: m });
       if ((items.length & 15) === 0 && performance.now() - sliceStart >= sliceMs) {
         await yieldToEventLoop();
         sliceStart = performance.now();
@@ -183,10 +228,11 @@ export class CollectionWriter {
     return items;
   }
 
-  #enqueue(partition: number, items: Item[], progress: ContiguousProgress, pause: () => () => void): void {
-    progress.register(items.map((i) => i.decoded.offset));
+  #enqueue(partition: number, items: Item[], end: Item & { kind: "end" }, pause: () => () => void): void {
+    this.#ledger.noteEnqueued(partition, end.lastOffset);
     this.#queued += items.length;
-    this.#input.next(items);
+    for (const item of items) this.#queue.next(item);
+    this.#queue.next(end);
     this.#flushWhenIdle();
     if (this.#queued > this.#o.settings.highWaterMark && !this.#resumes.has(partition)) {
       if (this.#resumes.size === 0) this.#o.observer.onPaused?.(this.#name, true);
@@ -195,52 +241,81 @@ export class CollectionWriter {
     }
   }
 
-  /** No more batches: resolves once the ones in hand are applied (`done`). */
-  async complete(): Promise<void> {
-    this.#completed = true;
-    // Batches already being decoded still go in: their pushes hold kafkajs handlers that wait on them.
-    await Promise.allSettled([...this.#decoding]);
-    this.#input.complete();
-    return this.done;
+  async #handle(chunk: Item[]): Promise<void> {
+    const first = chunk[0];
+    if (first.kind === "task") await this.#runTask(first);
+    else await this.#applyChunk(chunk);
+    this.#chunksInFlight--;
+    this.#flushWhenIdle();
+    this.#maybeResume();
   }
 
-  #throwIfUnusable(): void {
-    if (this.#failure) throw this.#failure.err;
-    if (this.#completed) throw new Error(`the writer of ${this.#name} takes no more batches`);
-  }
-
-  #progressOf(partition: number): ContiguousProgress {
-    let p = this.#progress.get(partition);
-    if (p === undefined) this.#progress.set(partition, (p = new ContiguousProgress()));
-    return p;
+  async #runTask(task: Extract<Item, { kind: "task" }>): Promise<void> {
+    this.#pendingTasks.delete(task);
+    try {
+      task.resolve(await task.run());
+    } catch (err) {
+      task.reject(err);
+    }
   }
 
   async #applyChunk(chunk: Item[]): Promise<void> {
     const startedAt = performance.now();
-    const { sink, deadLetters, topic, dlqTopic } = this.#o;
+    const { target, deadLetters, topic, dlqTopic, observer } = this.#o;
     const letters: DeadLetter[] = [];
-    for (const { decoded, original } of chunk) {
-      if (decoded.kind === "invalid") letters.push({ ...decoded, original });
-    }
-    await deadLetters.publish(topic, dlqTopic, letters);
-    let run: Item[] = [];
+    const entries: LogEntry[] = [];
+    let messages = 0;
     for (const item of chunk) {
-      if (item.decoded.kind !== "invalid") {
-        run.push(item);
-        continue;
+      if (item.kind === "end") {
+        entries.push({ kind: "skip", partition: item.partition, offset: item.lastOffset });
+      } else if (item.kind === "message") {
+        messages++;
+        const { decoded, original } = item;
+        if (decoded.kind !== "invalid") entries.push(decoded);
+        else {
+          letters.push({ ...decoded, original });
+          entries.push({ kind: "skip", partition: decoded.partition, offset: decoded.offset });
+        }
       }
-      await this.#applyRun(run);
-      run = [];
-      sink.markSkipped(item.decoded.partition, item.decoded.offset);
-      this.#o.observer.onDeadLetter(this.#name, item.decoded.reason);
     }
-    await this.#applyRun(run);
-    this.#o.observer.onBatchApplied(this.#name, (performance.now() - startedAt) / 1000, chunk.length);
-    for (const { decoded } of chunk) this.#progressOf(decoded.partition).markDone(decoded.offset);
-    this.#queued -= chunk.length;
-    this.#chunksInFlight--;
-    this.#flushWhenIdle();
-    this.#maybeResume();
+    // Dead letters are acknowledged before their offsets can become visible (and committed).
+    await deadLetters.publish(topic, dlqTopic, letters);
+    for (const letter of letters) observer.onDeadLetter(this.#name, letter.reason);
+    const result = await target.apply(entries);
+    if (result.refused.length > 0) await this.#deadLetterRefusals(chunk, result.refused);
+    this.#reportApplied(entries, result);
+    observer.onBatchApplied(this.#name, (performance.now() - startedAt) / 1000, messages);
+    this.#queued -= messages;
+    // Only now is every message of these batches applied or dead-lettered: their pushes may settle.
+    for (const item of chunk) if (item.kind === "end") item.handled();
+  }
+
+  async #deadLetterRefusals(chunk: Item[], refused: readonly Refusal[]): Promise<void> {
+    const originals = new Map<unknown, WireMessage>();
+    for (const item of chunk) if (item.kind === "message") originals.set(item.decoded, item.original);
+    const letters = refused.map(({ op, code, message }) => {
+      const reason = REFUSAL_REASONS[code] ?? "rejected";
+      return { reason, message, partition: op.partition, offset: op.offset, original: originals.get(op)! };
+    });
+    this.#o.logger.warn({ count: letters.length, code: refused[0].code }, "the index refused ops");
+    await this.#o.deadLetters.publish(this.#o.topic, this.#o.dlqTopic, letters);
+    for (const letter of letters) this.#o.observer.onDeadLetter(this.#name, letter.reason);
+  }
+
+  #reportApplied(entries: readonly LogEntry[], result: ApplyResult): void {
+    const { observer, settings } = this.#o;
+    const now = (this.#o.now ?? Date.now)();
+    const maxAge = settings.freshnessMaxAgeMs ?? DEFAULT_FRESHNESS_MAX_AGE_MS;
+    const refused = new Set<MutationOp>(result.refused.map((r) => r.op));
+    for (const e of entries) {
+      // A producer without timestamps (-1) says nothing about freshness.
+      if (e.kind === "skip" || e.timestampMs <= 0 || refused.has(e)) continue;
+      const age = now - e.timestampMs;
+      if (age > maxAge || age < -FUTURE_SKEW_MS) observer.onUntrustedTimestamp?.(this.#name);
+      else observer.onFreshness(this.#name, age / 1000);
+    }
+    if (result.upserts > 0) observer.onApplied(this.#name, "upsert", result.upserts);
+    if (result.deletes > 0) observer.onApplied(this.#name, "delete", result.deletes);
   }
 
   /**
@@ -256,51 +331,6 @@ export class CollectionWriter {
     });
   }
 
-  /** Applies consecutive valid ops; on a refusal, retries them one by one (see module doc). */
-  async #applyRun(run: Item[]): Promise<void> {
-    if (run.length === 0) return;
-    const ops = run.map((i) => i.decoded as MutationOp);
-    try {
-      await this.#o.sink.apply(ops);
-    } catch (err) {
-      if (!isRefusal(err)) throw err;
-      this.#o.logger.warn({ err: err.message, code: err.code }, "batch refused; applying op by op");
-      for (const item of run) await this.#applyOne(item);
-      return;
-    }
-    this.#reportApplied(ops);
-  }
-
-  async #applyOne({ decoded, original }: Item): Promise<void> {
-    const op = decoded as MutationOp;
-    // The refused batch may have been applied up to the refusal; those ops count as applied already.
-    const applied = this.#o.sink.appliedOffsets().get(op.partition);
-    if (applied !== undefined && op.offset <= applied) return this.#reportApplied([op]);
-    try {
-      await this.#o.sink.apply([op]);
-      this.#reportApplied([op]);
-    } catch (err) {
-      if (!isRefusal(err)) throw err;
-      const reason = REFUSAL_REASONS[err.code] ?? "rejected";
-      const letter = { reason, message: err.message, partition: op.partition, offset: op.offset, original };
-      await this.#o.deadLetters.publish(this.#o.topic, this.#o.dlqTopic, [letter]);
-      this.#o.sink.markSkipped(op.partition, op.offset);
-      this.#o.observer.onDeadLetter(this.#name, reason);
-    }
-  }
-
-  #reportApplied(ops: readonly MutationOp[]): void {
-    let upserts = 0;
-    const now = (this.#o.now ?? Date.now)();
-    for (const op of ops) {
-      if (op.kind === "upsert") upserts++;
-      // A producer without timestamps (-1) says nothing about freshness.
-      if (op.timestampMs > 0) this.#o.observer.onFreshness(this.#name, (now - op.timestampMs) / 1000);
-    }
-    if (upserts > 0) this.#o.observer.onApplied(this.#name, "upsert", upserts);
-    if (ops.length > upserts) this.#o.observer.onApplied(this.#name, "delete", ops.length - upserts);
-  }
-
   #maybeResume(): void {
     if (this.#resumes.size === 0 || this.#queued >= this.#o.settings.lowWaterMark) return;
     for (const resume of this.#resumes.values()) resume();
@@ -314,6 +344,8 @@ export class CollectionWriter {
     this.#o.logger.error({ err }, "ingest writer failed");
     this.#rejectFailed(err);
     reject(err);
+    // The queue stopped: tasks waiting in it (a snapshot) run now, between two chunks as promised.
+    for (const task of this.#pendingTasks) void this.#runTask(task);
     this.#o.onError(err);
   }
 }

@@ -10,14 +10,13 @@
  *   kafkajs reset a position that fell off the log, and every offset skipped is reported to
  *   `observer.onOffsetsSkipped` and logged at error level with the range. Nothing more can be done:
  *   the data is gone from Kafka. A gap past the log start is compaction's and is logged at debug only
- *   (`offsetsLostToRetention`, offsets.ts, has the rule).
+ *   (`offsetsLostToRetention`, below, has the rule).
  * - A failed log-start lookup is logged at warn and not counted.
  */
 
 import type { Admin } from "kafkajs";
 import type { Logger } from "pino";
-import { offsetsLostToRetention } from "./offsets.js";
-import type { IngestObserver } from "./ops.js";
+import type { IngestObserver } from "./observer.js";
 import { fetchBounds } from "./topics.js";
 
 export interface BatchStart {
@@ -71,4 +70,24 @@ export class RetentionGapCheck {
     );
     this.#observer.onOffsetsSkipped?.(collection, partition, lost);
   }
+}
+
+/**
+ * Offsets skipped because the log moved past the consumer: `expected` is the offset the partition
+ * should deliver next (last consumed + 1, or the log start seen at start when nothing was consumed),
+ * `firstOffset` the first offset of the fetched batch, `logStart` the partition's log start offset
+ * looked up after the batch arrived.
+ *
+ * A gap alone is not loss: compaction removes records too, leaving gaps anywhere in the log. Retention
+ * (and delete-records) instead moves the log start, and when the consumer's position falls below it,
+ * kafkajs resets the position to the log start ("Offset out of range, resetting to default offset";
+ * ingest subscribes `fromBeginning`). So a gap counts only when the batch begins at or before the log
+ * start: every offset in `[expected, firstOffset)` is then below the log start, i.e. gone. Compaction
+ * never moves the log start, so its gaps (which begin past it) count as 0. The log start is looked up
+ * after the fetch and only grows, so `firstOffset <= logStart` holds for a reset batch even when
+ * retention deleted more in between.
+ */
+export function offsetsLostToRetention(expected: number, firstOffset: number, logStart: number): number {
+  if (firstOffset <= expected || firstOffset > logStart) return 0;
+  return firstOffset - expected;
 }

@@ -9,7 +9,6 @@
 
 import type { Admin } from "kafkajs";
 import type { Logger } from "pino";
-import type { PartitionBounds } from "./offsets.js";
 
 export async function ensureTopics(admin: Admin, topics: readonly string[], log: Logger): Promise<void> {
   try {
@@ -27,6 +26,12 @@ export async function ensureTopics(admin: Admin, topics: readonly string[], log:
       "could not check or create topics; relying on auto-creation",
     );
   }
+}
+
+/** Log bounds of a partition as `admin.fetchTopicOffsets` reports them: `[low, high)`. */
+export interface PartitionBounds {
+  low: number;
+  high: number;
 }
 
 export async function fetchBounds(admin: Admin, topic: string): Promise<Map<number, PartitionBounds>> {

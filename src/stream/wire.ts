@@ -15,7 +15,7 @@
  */
 
 import type { Metric } from "../index/types.js";
-import type { MutationOp } from "./ops.js";
+import type { MutationOp } from "../collection/ops.js";
 
 export const F32_CONTENT_TYPE = "application/x-vecstream-f32";
 export const JSON_CONTENT_TYPE = "application/json";

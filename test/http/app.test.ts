@@ -1,5 +1,5 @@
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
-import type { MutationOp } from "../../src/stream/ops.js";
+import type { MutationOp } from "../../src/collection/ops.js";
 import { get, post, serve } from "./helpers.js";
 import type { TestServer } from "./helpers.js";
 

@@ -1,6 +1,6 @@
 import { describe, expect, it } from "vitest";
 import { z } from "zod";
-import { ReadYourWritesTimeoutError } from "../../src/collection.js";
+import { ReadYourWritesTimeoutError } from "../../src/collection/partition-ledger.js";
 import { ApiError, toErrorResponse } from "../../src/http/errors.js";
 import { IndexError } from "../../src/index/errors.js";
 
@@ -32,7 +32,9 @@ describe("toErrorResponse", () => {
   });
 
   it("maps a read-your-writes timeout to 408", () => {
-    const r = toErrorResponse(new ReadYourWritesTimeoutError("demo", 5, { "0": { wanted: 3, applied: 1 } }));
+    const r = toErrorResponse(
+      new ReadYourWritesTimeoutError("demo", 5, { "0": { wanted: 3, applied: 1 } }, 1),
+    );
     expect(r.status).toBe(408);
     expect(r.body.error.code).toBe("READ_YOUR_WRITES_TIMEOUT");
   });

@@ -3,7 +3,7 @@
 import type { Server } from "node:http";
 import type { AddressInfo } from "node:net";
 import { Registry } from "prom-client";
-import { Collection } from "../../src/collection.js";
+import { Collection } from "../../src/collection/collection.js";
 import type { CollectionConfig, Config } from "../../src/config.js";
 import { createApp } from "../../src/http/app.js";
 import type { CollectionStatus } from "../../src/http/view.js";

@@ -7,7 +7,7 @@
 
 import fc from "fast-check";
 import { afterEach, describe, expect, it } from "vitest";
-import { Collection } from "../../src/collection.js";
+import { Collection } from "../../src/collection/collection.js";
 import type { CollectionConfig } from "../../src/config.js";
 import { BruteForceIndex } from "../../src/index/brute-force-index.js";
 import type { RecordBatch } from "../../src/stream/batch.js";
@@ -122,8 +122,7 @@ async function ingest(messages: WireMessage[], batch: number) {
   const deadLetters = new RecordingDeadLetters();
   const errors: unknown[] = [];
   const writer = new CollectionWriter({
-    sink: collection,
-    metric: "l2",
+    target: collection,
     topic: config.topic,
     dlqTopic: config.dlqTopic,
     deadLetters,

@@ -23,7 +23,7 @@ import fc from "fast-check";
 import { pino } from "pino";
 import { Registry } from "prom-client";
 import { afterEach, describe, expect, it } from "vitest";
-import { Collection } from "../../src/collection.js";
+import { Collection } from "../../src/collection/collection.js";
 import type { CollectionConfig } from "../../src/config.js";
 import { deepMerge, loadConfig, parseConfig } from "../../src/config.js";
 import { HnswIndex } from "../../src/index/hnsw-index.js";
@@ -32,7 +32,7 @@ import type { Service } from "../../src/service.js";
 import type { SnapshotError } from "../../src/snapshot/errors.js";
 import { engineCodec } from "../../src/snapshot/index-codec.js";
 import { SnapshotStore } from "../../src/snapshot/store.js";
-import type { MutationOp } from "../../src/stream/ops.js";
+import type { MutationOp } from "../../src/collection/ops.js";
 import {
   DEV_BROKER_CONSUMER_SETTINGS,
   devBrokerUnavailableReason,
@@ -115,10 +115,10 @@ describe("the snapshot store, against seeded damage", () => {
       applySliceMs: 50,
     });
     await collection.apply(opsOf(log.entries.slice(0, 300), 0));
-    await collection.exclusive(() => store.write(collection));
+    await store.write(collection);
     const older = picture(collection.index, collection.payloads(), collection.appliedOffsets());
     await collection.apply(opsOf(log.entries.slice(300), 300));
-    await collection.exclusive(() => store.write(collection));
+    await store.write(collection);
     const files = (await store.list("snap")).map((f) => f.path);
     return { store, older, newest: files[0], oldest: files[1], pristine: files.map((p) => readFileSync(p)) };
   }

@@ -12,7 +12,7 @@ import { Registry } from "prom-client";
 import { deepMerge, loadConfig, parseConfig } from "../../src/config.js";
 import type { Config } from "../../src/config.js";
 import { createLogger } from "../../src/logger.js";
-import { startService } from "../../src/service.js";
+import { startService, type ServiceOptions } from "../../src/service.js";
 import type { Service } from "../../src/service.js";
 import { DEV_BROKER_CONSUMER_SETTINGS, startDevBroker } from "../support/dev-broker.js";
 import type { DevBroker } from "../support/dev-broker.js";
@@ -74,11 +74,12 @@ export class Harness {
     return parseConfig(deepMerge(base, overrides));
   }
 
-  async service(config = this.config()): Promise<Service> {
+  async service(config = this.config(), extra: Partial<ServiceOptions> = {}): Promise<Service> {
     const service = await startService(config, {
       registry: new Registry(),
       logger: createLogger("silent"),
       consumer: { consumerConfig: { ...DEV_BROKER_CONSUMER_SETTINGS }, heartbeatIntervalMs: 500 },
+      ...extra,
     });
     let stopped = false;
     const stop = service.stop;

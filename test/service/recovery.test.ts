@@ -6,7 +6,7 @@
 import { readFileSync, readdirSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { afterEach, describe, expect, it } from "vitest";
-import type { Collection } from "../../src/collection.js";
+import type { Collection } from "../../src/collection/collection.js";
 import { SeededRandom } from "../../src/index/random.js";
 import { encodeDelete, encodeUpsert } from "../../src/producer/encode.js";
 import type { Service } from "../../src/service.js";

@@ -5,6 +5,7 @@
 
 import { afterEach, describe, expect, it } from "vitest";
 import { encodeDelete, encodeUpsert } from "../../src/producer/encode.js";
+import { engineCodec } from "../../src/snapshot/index-codec.js";
 import { devBrokerUnavailableReason, isDevBrokerAvailable } from "../support/dev-broker.js";
 import { Harness, ids, search } from "./harness.js";
 
@@ -104,5 +105,34 @@ describe.skipIf(!available)("service against the dev broker", () => {
     // Checked synchronously after the first 200: nothing could be applied in between.
     expect(service.collections.get("pts")!.sizes().points).toBe(300);
     expect(await (await fetch(`${service.url}/metrics`)).text()).toContain("vecstream_ready 1");
+  });
+
+  it("answers 400 naming the partition when min_offsets names one the topic does not have", async () => {
+    h = await new Harness().start(2);
+    const service = await h.service();
+    await service.ready;
+    const r = await search(service, {
+      vector: [0, 0, 0, 1],
+      min_offsets: { "1": 0, "7": 3 },
+      timeout_ms: 5000,
+    });
+    expect(r.status).toBe(400);
+    expect(r.body.error!.code).toBe("UNKNOWN_PARTITION");
+    expect(JSON.stringify(r.body.error)).toContain("partition 7");
+  });
+
+  it("rejects stop when the shutdown snapshot cannot be written, so the process exits non-zero", async () => {
+    h = await new Harness().start();
+    const failing = {
+      ...engineCodec,
+      serialize: () => {
+        throw new Error("disk full");
+      },
+    };
+    const service = await h.service(h.config(), { codec: failing });
+    await service.ready;
+    await h.send([encodeUpsert("a", [1, 0, 0, 0])]);
+    await new Promise((r) => setTimeout(r, 200));
+    await expect(service.stop()).rejects.toThrow(/shutdown snapshot of pts failed/);
   });
 });

@@ -3,7 +3,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { Registry } from "prom-client";
 import { describe, expect, it } from "vitest";
-import { Collection } from "../../src/collection.js";
+import { Collection } from "../../src/collection/collection.js";
 import type { CollectionConfig } from "../../src/config.js";
 import { HnswIndex } from "../../src/index/hnsw-index.js";
 import { SeededRandom } from "../../src/index/random.js";
@@ -13,7 +13,7 @@ import type { SnapshotError } from "../../src/snapshot/errors.js";
 import { engineCodec } from "../../src/snapshot/index-codec.js";
 import { SnapshotScheduler } from "../../src/snapshot/scheduler.js";
 import { SnapshotStore } from "../../src/snapshot/store.js";
-import type { MutationOp } from "../../src/stream/ops.js";
+import type { MutationOp } from "../../src/collection/ops.js";
 
 const config: CollectionConfig = {
   name: "snap",
@@ -55,7 +55,17 @@ function setup(keep = 2) {
 }
 
 async function save(store: SnapshotStore, c: Collection) {
-  return c.exclusive(() => store.write(c));
+  return store.write(c);
+}
+
+/** A one-at-a-time queue standing in for the writer's (src/stream/pipeline.ts `exclusive`). */
+function serialQueue() {
+  let tail: Promise<unknown> = Promise.resolve();
+  return <T>(task: () => Promise<T> | T): Promise<T> => {
+    const run = tail.then(task);
+    tail = run.catch(() => undefined);
+    return run;
+  };
 }
 
 function flipByteAt(path: string, at: number) {
@@ -160,28 +170,66 @@ describe("snapshots", () => {
 describe("SnapshotScheduler", () => {
   function scheduler(store: SnapshotStore, everyMessages: number, intervalMs = 3_600_000) {
     const metrics = new Metrics(new Registry(), { defaultMetrics: false });
+    const queue = serialQueue();
     const s = new SnapshotScheduler({
       store,
-      metrics,
+      observer: metrics,
       logger: createLogger("silent"),
-      config: { intervalMs, everyMessages, keep: 2 },
+      config: { intervalMs, everyMessages },
+      runExclusive: (_name, task) => queue(task),
     });
-    return { s, metrics };
+    return { s, metrics, queue };
   }
 
-  it("snapshots once the message-count trigger is reached", async () => {
+  /** Applies through the queue and tells the scheduler, as the writer and ingest's observer do. */
+  async function applied(
+    c: Collection,
+    s: SnapshotScheduler,
+    queue: ReturnType<typeof serialQueue>,
+    o: MutationOp[],
+  ) {
+    const result = await queue(() => c.apply(o));
+    s.noteApplied(c.name, result.upserts);
+  }
+
+  it("snapshots once the message-count trigger is reached, and counts again from zero after", async () => {
     const { store } = setup();
     const c = newCollection();
-    const { s, metrics } = scheduler(store, 30);
+    const { s, metrics, queue } = scheduler(store, 30);
     s.start([c]);
-    await c.apply(ops(20, 0));
+    await applied(c, s, queue, ops(20, 0));
     expect(await store.list("snap")).toEqual([]);
-    await c.apply(ops(20, 20));
-    await s.stop();
+    await applied(c, s, queue, ops(20, 20));
+    await queue(() => undefined); // the triggered snapshot runs behind the batch
     expect((await store.list("snap")).length).toBe(1);
-    expect(c.upsertsSinceSnapshot).toBe(0);
+    await applied(c, s, queue, ops(20, 40));
+    await queue(() => undefined);
+    expect((await store.list("snap")).length).toBe(1); // 20 since the snapshot: below the trigger
+    await s.stop();
     expect(await metrics.registry.metrics()).toContain(
       'vecstream_snapshots_total{collection="snap",outcome="ok"} 1',
+    );
+  });
+
+  it("reports a failed snapshot, and snapshotAll names the collections whose snapshot failed", async () => {
+    const { store } = setup();
+    const c = newCollection();
+    await c.apply(ops(5, 0));
+    const { s, metrics } = scheduler(store, 1_000_000);
+    const failing = Object.assign(Object.create(store) as SnapshotStore, {
+      write: () => Promise.reject(new Error("disk full")),
+    });
+    const broken = new SnapshotScheduler({
+      store: failing,
+      observer: metrics,
+      logger: createLogger("silent"),
+      config: { intervalMs: 3_600_000, everyMessages: 1_000_000 },
+      runExclusive: (_name, task) => task(),
+    });
+    expect(await broken.snapshotAll([c], "shutdown")).toEqual(["snap"]);
+    expect(await s.snapshotAll([c], "shutdown")).toEqual([]);
+    expect(await metrics.registry.metrics()).toContain(
+      'vecstream_snapshots_total{collection="snap",outcome="error"} 1',
     );
   });
 
@@ -198,10 +246,10 @@ describe("SnapshotScheduler", () => {
   it("captures a state between batches even when asked mid-batch", async () => {
     const { store } = setup();
     const c = newCollection(0);
-    const { s } = scheduler(store, 1_000_000);
-    const first = c.apply(ops(100, 0));
+    const { s, queue } = scheduler(store, 1_000_000);
+    const first = queue(() => c.apply(ops(100, 0)));
     const snap = s.snapshot(c, "manual");
-    const second = c.apply(ops(100, 100));
+    const second = queue(() => c.apply(ops(100, 100)));
     await Promise.all([first, snap, second]);
     const loaded = await store.loadNewest(config, () => {});
     expect(Object.fromEntries(loaded!.state.offsets)).toEqual({ 0: 98, 1: 99 });

@@ -5,7 +5,7 @@
  */
 
 import { describe, expect, it } from "vitest";
-import { Collection } from "../../src/collection.js";
+import { Collection } from "../../src/collection/collection.js";
 import { BruteForceIndex } from "../../src/index/brute-force-index.js";
 import { IndexError } from "../../src/index/errors.js";
 import type { RecordBatch } from "../../src/stream/batch.js";
@@ -47,8 +47,7 @@ function setup(refused: string[]) {
   const observer = new RecordingObserver();
   const errors: unknown[] = [];
   const writer = new CollectionWriter({
-    sink: collection,
-    metric: config.metric,
+    target: collection,
     topic: config.topic,
     dlqTopic: config.dlqTopic,
     deadLetters,
@@ -92,7 +91,7 @@ describe("a message the index refuses", () => {
       letter: { reason: "bad_key", partition: 0, offset: 2, message: "id refused is refused by this index" },
     });
     expect(deadLetters.published[0].letter.original.key?.toString()).toBe("refused");
-    // Every message around it applied exactly once: none lost, none applied again by the op-by-op retry.
+    // Every message around it applied exactly once: none lost, none applied twice.
     expect(index.upserted).toEqual(["a", "b", "c", "d"]);
     expect(collection.get("refused")).toBeUndefined();
     expect(collection.appliedOffsets().get(0)).toBe(4);

@@ -1,6 +1,6 @@
 import { describe, expect, it } from "vitest";
 import fc from "fast-check";
-import { offsetsLostToRetention } from "../../src/stream/offsets.js";
+import { offsetsLostToRetention } from "../../src/stream/retention-gaps.js";
 
 describe("offsetsLostToRetention", () => {
   it("counts the offsets between the expected one and a batch that starts at the log start", () => {

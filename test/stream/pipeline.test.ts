@@ -52,8 +52,7 @@ function setup(sinkOptions: MemorySinkOptions = {}, overrides: Partial<PipelineS
   const pauses: number[] = [];
   const resumes: number[] = [];
   const writer = new CollectionWriter({
-    sink,
-    metric: sink.metric,
+    target: sink,
     topic: sink.topic,
     dlqTopic: "vecstream.demo.dlq",
     deadLetters,
@@ -90,7 +89,7 @@ describe("CollectionWriter", () => {
     expect(sink.offsets.get(0)).toBe(5);
     expect([...sink.points.keys()].sort()).toEqual(["p1", "p3", "p5"]);
     expect(Array.from(sink.points.get("p1")!.vector)).toEqual([9, 9, 9]);
-    expect(writer.lastConsumed.get(0)).toBe(5);
+    expect(sink.ledger.applied(0)).toBe(5);
     expect(writer.queued).toBe(0);
     // Chunks of at most batchMaxMessages.
     expect(observer.named("batch").every((e) => (e[3] as number) <= 4)).toBe(true);
@@ -116,6 +115,7 @@ describe("CollectionWriter", () => {
       { partition: 1, offset: 2 },
       { partition: 1, offset: 3 },
     ]);
+    expect(deadLetters.published).toHaveLength(2);
     expect(deadLetters.published.map((p) => p.letter.reason)).toEqual(["bad_json", "zero_vector"]);
     expect(deadLetters.published[1].letter.original).toBe(zero);
     expect(observer.named("deadLetter")).toEqual([
@@ -153,16 +153,51 @@ describe("CollectionWriter", () => {
     expect(sink.log).toHaveLength(15);
   });
 
-  it("retries a refused batch op by op and dead-letters only the refused op with a reason from its code", async () => {
+  it("dead-letters an op the collection refuses with a reason from its code and applies the others once", async () => {
     const refuse = (op: { id: string }) =>
       op.id === "bad" ? new IndexError("DIMENSION_MISMATCH", "vector has 2 dimensions") : undefined;
-    const { sink, push, deadLetters } = setup({ refuse });
+    const { sink, push, deadLetters, observer } = setup({ refuse });
     await push(batchOf(0, [upsert(0), upsert(1, "bad"), upsert(2)]));
-    expect(sink.log.map((op) => op.id)).toEqual(["p0", "p2"]); // p0, applied before the refusal, is not re-applied
+    expect(sink.log.map((op) => op.id)).toEqual(["p0", "p2"]);
     expect(deadLetters.published.map((p) => [p.letter.reason, p.letter.offset])).toEqual([
       ["wrong_dimension", 1],
     ]);
-    expect(sink.skipped).toEqual([{ partition: 0, offset: 1 }]);
+    expect(deadLetters.published[0].letter.original.key?.toString()).toBe("bad");
+    expect(sink.ledger.applied(0)).toBe(2);
+    expect(observer.named("deadLetter")).toEqual([["deadLetter", "demo", "wrong_dimension"]]);
+    const applied = observer.named("applied").reduce((n, e) => n + (e[3] as number), 0);
+    expect(applied).toBe(2);
+  });
+
+  it("runs a task queued with exclusive after the chunks queued before it and before those after it", async () => {
+    const { sink, push, writer } = setup({ applyDelayMs: 2 }, { batchMaxMessages: 2 });
+    const before = push(batchOf(0, [upsert(0), upsert(1), upsert(2)]));
+    await new Promise((r) => setImmediate(r)); // let the decode enqueue the batch
+    const seen = writer.exclusive(() => sink.log.length);
+    const after = push(batchOf(0, [upsert(3)]));
+    expect(await seen).toBe(3);
+    await Promise.all([before, after]);
+    expect(sink.log).toHaveLength(4);
+  });
+
+  it("rejects only the caller of a task that throws and keeps applying", async () => {
+    const { sink, push, writer, errors } = setup();
+    await expect(writer.exclusive(() => Promise.reject(new Error("snapshot disk full")))).rejects.toThrow(
+      "snapshot disk full",
+    );
+    await push(batchOf(0, [upsert(0)]));
+    expect(sink.log).toHaveLength(1);
+    expect(errors).toEqual([]);
+  });
+
+  it("observes freshness only for timestamps it can believe and counts the others", async () => {
+    const { push, observer } = setup();
+    const at = (offset: number, timestamp: string) => ({ ...upsert(offset), timestamp });
+    // now() is 3000: a 1 ms timestamp is 3 s old; 1 is treated as plausible here only because the
+    // test clock starts at 3000, so use values relative to a maximum age of 7 days instead.
+    await push(batchOf(0, [at(0, "2000"), at(1, String(3000 + 3_600_000)), at(2, "-1")]));
+    expect(observer.named("freshness")).toEqual([["freshness", "demo", 1]]);
+    expect(observer.named("untrusted")).toEqual([["untrusted", "demo"]]);
   });
 
   it("fails the writer on an unexpected apply error and rejects the pending push", async () => {

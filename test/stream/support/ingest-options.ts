@@ -4,7 +4,7 @@
  * retries. Tests spread their own fields (onError, lagPollMs, collections...) over the result.
  */
 import type { IngestCollection, IngestOptions } from "../../../src/stream/ingest.js";
-import type { IngestObserver } from "../../../src/stream/ops.js";
+import type { IngestObserver } from "../../../src/stream/observer.js";
 import { DEV_BROKER_CONSUMER_SETTINGS } from "../../support/dev-broker.js";
 import type { DevBroker } from "../../support/dev-broker.js";
 import { FAST_RETRY } from "../../support/kafka-clients.js";

@@ -1,9 +1,9 @@
 import { describe, expect, it } from "vitest";
-import { Collection, ReadYourWritesTimeoutError } from "../src/collection.js";
-import { BruteForceIndex } from "../src/index/brute-force-index.js";
-import { IndexError } from "../src/index/errors.js";
-import type { MutationOp } from "../src/stream/ops.js";
-import { testCollectionConfig } from "./support/collection-config.js";
+import { Collection } from "../../src/collection/collection.js";
+import type { MutationOp } from "../../src/collection/ops.js";
+import { ReadYourWritesTimeoutError } from "../../src/collection/partition-ledger.js";
+import { BruteForceIndex } from "../../src/index/brute-force-index.js";
+import { testCollectionConfig } from "../support/collection-config.js";
 
 const config = testCollectionConfig({ name: "c", topic: "t" });
 
@@ -88,16 +88,6 @@ describe("Collection", () => {
     expect(ticks).toBeGreaterThan(0);
   });
 
-  it("raises a skipped offset only after the batches submitted before it", async () => {
-    const { collection } = make(0);
-    const applying = collection.apply(Array.from({ length: 50 }, (_, i) => up(`p${i}`, i, i, 0, i)));
-    collection.markSkipped(0, 50);
-    expect(collection.appliedOffsets().get(0) ?? -1).toBeLessThan(50);
-    await applying;
-    await collection.exclusive(() => undefined);
-    expect(collection.appliedOffsets().get(0)).toBe(50);
-  });
-
   it("resolves waitForOffsets once every named partition reaches its offset", async () => {
     const { collection } = make();
     let resolved = false;
@@ -123,15 +113,7 @@ describe("Collection", () => {
     expect((err as ReadYourWritesTimeoutError).details.pending).toEqual({ "0": { wanted: 9, applied: 1 } });
   });
 
-  it("counts upserts toward the snapshot trigger until a snapshot covers them", async () => {
-    const { collection } = make();
-    await collection.apply([up("a", 0, 0, 0, 0), up("b", 0, 0, 0, 1), del("a", 0, 2)]);
-    expect(collection.upsertsSinceSnapshot).toBe(2);
-    collection.noteSnapshotTaken(2);
-    expect(collection.upsertsSinceSnapshot).toBe(0);
-  });
-
-  it("applies the ops before one the index refuses, records their offsets, and rejects with the IndexError", async () => {
+  it("returns an op the index refuses as a value, applies the ops around it, and records every offset", async () => {
     const { collection, offsets } = make();
     const bad: MutationOp = {
       kind: "upsert",
@@ -142,33 +124,58 @@ describe("Collection", () => {
       timestampMs: 0,
     };
     const batch = [up("a", 0, 0, 0, 0), up("b", 1, 1, 1, 7), up("c", 2, 2, 0, 1), bad, up("d", 3, 3, 0, 3)];
-    const error = await collection.apply(batch).catch((e: unknown) => e);
-    expect(error).toBeInstanceOf(IndexError);
-    expect((error as IndexError).code).toBe("DIMENSION_MISMATCH");
-    expect(["a", "b", "c"].map((id) => collection.get(id) !== undefined)).toEqual([true, true, true]);
+    const result = await collection.apply(batch);
+    expect(result.refused).toEqual([{ op: bad, code: "DIMENSION_MISMATCH", message: expect.any(String) }]);
+    expect(result.upserts).toBe(4);
+    expect(["a", "b", "c", "d"].map((id) => collection.get(id) !== undefined)).toEqual([
+      true,
+      true,
+      true,
+      true,
+    ]);
     expect(collection.get("bad")).toBeUndefined();
-    expect(collection.get("d")).toBeUndefined();
-    // Offsets cover exactly what was applied, so a retry op by op skips a, b and c and redoes bad and d.
+    // The refused op's offset counts as consumed: the writer dead-letters it, recovery never replays it.
     expect(collection.appliedOffsets()).toEqual(
       new Map([
-        [0, 1],
+        [0, 3],
         [1, 7],
       ]),
     );
     expect(offsets).toEqual([
-      [0, 1],
+      [0, 3],
       [1, 7],
     ]);
-    expect(collection.upsertsSinceSnapshot).toBe(3);
   });
 
-  it("keeps applying later batches after a refused one", async () => {
+  it("keeps applying later batches after a refused op", async () => {
     const { collection } = make();
     const bad = { ...up("bad", 0, 0, 0, 0), vector: new Float32Array([Number.NaN, 0]) };
-    await expect(collection.apply([bad])).rejects.toMatchObject({ code: "NON_FINITE_VALUE" });
+    const result = await collection.apply([bad]);
+    expect(result.refused.map((r) => r.code)).toEqual(["NON_FINITE_VALUE"]);
     await collection.apply([up("good", 1, 1, 0, 1)]);
     expect(collection.get("good")).toBeDefined();
     expect(collection.appliedOffsets().get(0)).toBe(1);
+  });
+
+  it("raises a partition's offset for a skip entry without changing any point", async () => {
+    const { collection } = make();
+    await collection.apply([up("a", 0, 0, 0, 0), { kind: "skip", partition: 0, offset: 4 }]);
+    expect(collection.appliedOffsets().get(0)).toBe(4);
+    expect(collection.sizes().points).toBe(1);
+  });
+
+  it("refuses a second apply while one is running, since it has one writer", async () => {
+    const { collection } = make(0);
+    const first = collection.apply(Array.from({ length: 200 }, (_, i) => up(`p${i}`, i, i, 0, i)));
+    await expect(collection.apply([up("x", 0, 0, 1, 0)])).rejects.toThrow(/one writer/);
+    await first;
+  });
+
+  it("names the partitions its topic does not have, once ingest has read them", () => {
+    const { collection } = make();
+    expect(collection.unknownPartitions([0, 7])).toEqual([]);
+    collection.ledger.setTopicPartitions([0, 1, 2]);
+    expect(collection.unknownPartitions([0, 2, 3, 7])).toEqual([3, 7]);
   });
 
   it("filters search hits by payload", async () => {
