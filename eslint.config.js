@@ -43,7 +43,7 @@ export default tseslint.config(
  */
 function layeringRules() {
   const FOLDERS = ["index", "collection", "stream", "producer", "http", "snapshot", "quality", "datasets"];
-  const TOP_FILES = ["config", "metrics", "logger", "service", "main"];
+  const TOP_FILES = ["config", "metrics", "logger", "membership", "service", "main"];
   const mayImport = {
     index: [],
     collection: ["index", "config"],

@@ -81,6 +81,24 @@ const sslSchema = z.union(
   { error: "expected true, false or an object {ca, cert, key, rejectUnauthorized, servername}" },
 );
 
+/** Member and replica-group names appear in consumer-group ids and metric labels: kept plain. */
+const memberLikeName = z
+  .string({ error: "expected a string" })
+  .regex(/^[A-Za-z0-9_.-]{1,128}$/, { error: "expected 1-128 letters, digits, '_', '.' or '-'" });
+
+const clusterSchema = z.strictObject({
+  /**
+   * This instance's stable name (null: the host name plus a fingerprint of the data directory, so
+   * two instances on one host with their own data directories get distinct names).
+   */
+  memberName: memberLikeName.nullable().default(null),
+  /**
+   * Instances naming the same replica group share one consumer group per collection and split its
+   * partitions; null (the default): this instance is a full replica in a group of its own.
+   */
+  replicaGroup: memberLikeName.nullable().default(null),
+});
+
 export const configSchema = z.strictObject({
   logLevel: z.enum(["fatal", "error", "warn", "info", "debug", "trace", "silent"], {
     error: "expected one of fatal, error, warn, info, debug, trace, silent",
@@ -112,6 +130,7 @@ export const configSchema = z.strictObject({
     protectHealth: z.boolean({ error: "expected true or false" }),
   }),
   dataDir: nonEmpty("a directory path"),
+  cluster: clusterSchema.default({ memberName: null, replicaGroup: null }),
   pipeline: z
     .strictObject({
       batchMaxMessages: posInt(),
@@ -260,6 +279,8 @@ export function applyEnv(config: unknown, env: NodeJS.ProcessEnv): unknown {
   if (env.VECSTREAM_HOST) set(["http", "host"], env.VECSTREAM_HOST);
   if (env.VECSTREAM_DATA_DIR) set(["dataDir"], env.VECSTREAM_DATA_DIR);
   if (env.VECSTREAM_GROUP_ID) set(["kafka", "groupId"], env.VECSTREAM_GROUP_ID);
+  if (env.VECSTREAM_MEMBER_NAME) set(["cluster", "memberName"], env.VECSTREAM_MEMBER_NAME);
+  if (env.VECSTREAM_REPLICA_GROUP) set(["cluster", "replicaGroup"], env.VECSTREAM_REPLICA_GROUP);
   if (env.VECSTREAM_API_KEY) set(["http", "apiKey"], env.VECSTREAM_API_KEY);
   if (env.VECSTREAM_LOG_LEVEL) set(["logLevel"], env.VECSTREAM_LOG_LEVEL);
   if (env.VECSTREAM_SASL_PASSWORD !== undefined)

@@ -25,12 +25,14 @@ import { createApp } from "./http/app.js";
 import type { CollectionStatus } from "./http/view.js";
 import { HnswIndex } from "./index/hnsw-index.js";
 import { createLogger } from "./logger.js";
+import { memberIdentity } from "./membership.js";
 import { Metrics } from "./metrics.js";
 import { startQualityProber } from "./quality/prober.js";
 import type { QualityProber } from "./quality/prober.js";
 import type { IndexCodec } from "./snapshot/codec.js";
 import { engineCodec } from "./snapshot/index-codec.js";
 import { SnapshotScheduler } from "./snapshot/scheduler.js";
+import { lockDataDir } from "./snapshot/data-dir-lock.js";
 import { SnapshotStore } from "./snapshot/store.js";
 import { startIngest } from "./stream/ingest.js";
 import type { Ingest, IngestOptions } from "./stream/ingest.js";
@@ -82,6 +84,15 @@ export async function startService(config: Config, options: ServiceOptions = {})
   const log = logger.child({ component: "service" });
   // TLS files are read before anything listens, so a missing one stops the start naming its field.
   const kafkaSsl = readKafkaTls(config.kafka.ssl);
+  // One process per data directory, before anything else: snapshots and the member name depend on it.
+  const lock = lockDataDir(config.dataDir);
+  const identity = memberIdentity(config);
+  log.info(
+    { member: identity.memberName, replicaGroup: identity.replicaGroup, dataDir: config.dataDir },
+    identity.replicaGroup === null
+      ? "full replica: every collection in a consumer group of its own"
+      : "member of a replica group: partitions are split with its other members",
+  );
   const metrics = new Metrics(options.registry ?? new Registry());
   const collections = new Map<string, Collection>();
   for (const c of config.collections) {
@@ -116,7 +127,10 @@ export async function startService(config: Config, options: ServiceOptions = {})
     http: config.http,
   });
   const server = createServer(app);
-  const address = await listen(server, config.http.host, config.http.port);
+  const address = await listen(server, config.http.host, config.http.port).catch((err: unknown) => {
+    lock.release();
+    throw err;
+  });
   const url = `http://${address.address.includes(":") ? `[${address.address}]` : address.address}:${address.port}`;
   log.info({ url }, "HTTP listening");
 
@@ -136,6 +150,7 @@ export async function startService(config: Config, options: ServiceOptions = {})
     await loadSnapshots([...collections.values()], store, scheduler, metrics, log);
   } catch (err) {
     await closeServer(server);
+    lock.release();
     throw err;
   }
 
@@ -144,6 +159,7 @@ export async function startService(config: Config, options: ServiceOptions = {})
     collections: [...collections.values()],
     pipeline: config.pipeline,
     lagPollMs: config.pipeline.lagPollMs,
+    groupIdOf: identity.groupIdOf,
     observer: withSnapshotTrigger(metrics, scheduler),
     logger,
     consumer: options.consumer ?? {
@@ -179,6 +195,7 @@ export async function startService(config: Config, options: ServiceOptions = {})
       await scheduler.stop();
       const failed = await scheduler.snapshotAll([...collections.values()], "shutdown");
       await closeServer(server);
+      lock.release();
       if (failed.length > 0) {
         // Logged by the scheduler with the cause; the restart will replay from the previous snapshot.
         throw new Error(`the shutdown snapshot of ${failed.join(", ")} failed`);

@@ -12,6 +12,10 @@
  *   `highWatermark - 1 - applied`.
  * - `catchUpTarget`: the last offset that existed when ingest started reading the partition; the
  *   partition is caught up (sticky) once `applied` reaches it. `/readyz` is built on this.
+ * - `ownership`: this member's claim. A partition the group assigns is `restoring` until its state is
+ *   whole (loaded from a snapshot, or replayed from the log start up to its catch-up target), then
+ *   `held`; only held partitions are searched. A partition the group takes away is forgotten
+ *   (`unassign`). Records restored from a snapshot before the first group join are `unassigned`.
  *
  * Waiting: `waitFor` resolves once every named partition's `applied` reaches its offset, or rejects
  * with `ReadYourWritesTimeoutError` (HTTP 408) after the timeout. A waiter is parked on the first
@@ -34,7 +38,15 @@ export interface PartitionRecord {
   logStart: number | undefined;
   catchUpTarget: number | undefined;
   caughtUp: boolean;
+  ownership: Ownership;
+  /** How the partition's state was (or is being) restored when it was assigned. */
+  restoreSource: RestoreSource | undefined;
+  restoreStartedAtMs: number | undefined;
+  restoredAtMs: number | undefined;
 }
+
+export type Ownership = "unassigned" | "restoring" | "held";
+export type RestoreSource = "snapshot" | "replay";
 
 /** At most this many partitions are listed in a read-your-writes timeout (the rest are counted). */
 export const MAX_PENDING_LISTED = 32;
@@ -91,6 +103,10 @@ export class PartitionLedger {
         logStart: undefined,
         catchUpTarget: undefined,
         caughtUp: false,
+        ownership: "unassigned",
+        restoreSource: undefined,
+        restoreStartedAtMs: undefined,
+        restoredAtMs: undefined,
       };
       this.#records.set(partition, r);
     }
@@ -207,6 +223,35 @@ export class PartitionLedger {
       r.caughtUp = r.catchUpTarget < start || (r.applied !== undefined && r.applied >= r.catchUpTarget);
     }
     return r.caughtUp;
+  }
+
+  /** The group assigned `partition` to this member: restoring from `source` until `markRestored`. */
+  assign(partition: number, source: RestoreSource, nowMs: number): void {
+    const r = this.record(partition);
+    r.ownership = "restoring";
+    r.restoreSource = source;
+    r.restoreStartedAtMs = nowMs;
+    r.restoredAtMs = undefined;
+  }
+
+  /** The partition's state is whole: it counts as held from now on (if still assigned). */
+  markRestored(partition: number, nowMs: number): void {
+    const r = this.#records.get(partition);
+    if (r === undefined || r.ownership !== "restoring") return;
+    r.ownership = "held";
+    r.restoredAtMs = nowMs;
+  }
+
+  /** The group took `partition` away: its record (and offset) is forgotten. */
+  unassign(partition: number): void {
+    this.#records.delete(partition);
+  }
+
+  /** Partitions with the given ownership, in order. */
+  withOwnership(ownership: Ownership): number[] {
+    return this.records()
+      .filter((r) => r.ownership === ownership)
+      .map((r) => r.partition);
   }
 
   /** Replaces every applied offset with a recovered set (a snapshot load; before ingest starts). */

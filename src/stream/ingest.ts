@@ -18,7 +18,8 @@
  * - Returns at once; connecting runs in the background, so the service can serve /healthz while Kafka
  *   is unreachable. Failures (cannot connect, a writer failure, a consumer crash kafkajs does not
  *   restart) call `onError` and reject `done` and, when still pending, `caughtUp`.
- * - One consumer (and group) per collection, `<groupId>.<collection name>`.
+ * - One consumer (and group) per collection: `groupIdOf(name)`, by default `<groupId>.<name>` (the
+ *   service passes src/membership.ts's, which makes each instance a full replica by default).
  * - Each assigned partition starts at the collection's applied offset + 1, or at the log start.
  * - `caughtUp` resolves once every assigned partition of every collection reached the high watermark
  *   seen at start, minus 1 (empty partitions count as caught up). `readiness(name)` is live: it also
@@ -39,6 +40,7 @@ import { LagPoller } from "./lag-poller.js";
 import type { IngestObserver } from "./observer.js";
 import { CollectionWriter, type PipelineSettings, type WriterTarget } from "./pipeline.js";
 import { RetentionGapCheck } from "./retention-gaps.js";
+import { checkTopicRetention, type RetentionVerdict } from "./topic-retention.js";
 import { ensureTopics, fetchBounds, type PartitionBounds } from "./topics.js";
 
 export type { IngestKafkaConfig } from "./kafka-client.js";
@@ -55,6 +57,8 @@ export interface IngestOptions {
   onError?(err: unknown): void;
   /** Interval of the high-watermark poll that keeps lag current without fetches (default 5000 ms). */
   lagPollMs?: number;
+  /** The consumer group of a collection (default `<kafka.groupId>.<collection name>`). */
+  groupIdOf?(collection: string): string;
   /** Consumer tuning; tests shorten timeouts. Defaults suit production. */
   consumer?: Pick<
     KafkaSourceOptions,
@@ -73,6 +77,8 @@ export interface IngestReadiness {
 export interface Ingest {
   caughtUp: Promise<void>;
   readiness(collection: string): IngestReadiness;
+  /** Whether the collection's topic can rebuild a partition by replay (undefined until checked). */
+  retention(collection: string): RetentionVerdict | undefined;
   /** Runs `task` in the collection's writer queue (at once when ingest has no writer for it). */
   exclusive<T>(collection: string, task: () => Promise<T> | T): Promise<T>;
   stop(): Promise<void>;
@@ -85,6 +91,7 @@ interface Route {
   source?: KafkaSource;
   /** Partitions from the last group join; undefined before the first. */
   assigned: readonly number[] | undefined;
+  retention?: RetentionVerdict;
 }
 
 function deferred(): { promise: Promise<void>; resolve(): void; reject(err: unknown): void } {
@@ -154,8 +161,9 @@ class IngestRun {
     return {
       caughtUp: this.#caughtUp.promise,
       readiness: (name) => this.#readiness(name),
+      retention: (name) => this.#routeOf(name)?.retention,
       exclusive: (name, task) => {
-        const route = [...this.#routes.values()].find((r) => r.collection.name === name);
+        const route = this.#routeOf(name);
         return route ? route.writer.exclusive(task) : Promise.resolve().then(task);
       },
       stop: () => this.#stop(),
@@ -174,6 +182,7 @@ class IngestRun {
     await this.#producer.connect();
     for (const route of this.#routes.values()) {
       this.#expectLog(route, await fetchBounds(this.#admin, route.collection.topic));
+      route.retention = await checkTopicRetention(this.#admin, route.collection.topic, this.#log);
     }
     if (this.#stopping) return;
     this.#lagPoller.start();
@@ -205,7 +214,8 @@ class IngestRun {
     const partitions = route.collection.ledger.topicPartitions?.size ?? 1;
     return new KafkaSource({
       kafka: this.#kafka,
-      groupId: `${this.#o.kafka.groupId}.${route.collection.name}`,
+      groupId:
+        this.#o.groupIdOf?.(route.collection.name) ?? `${this.#o.kafka.groupId}.${route.collection.name}`,
       topics: [route.collection.topic],
       startOffset: (_topic, partition) => this.#startOffset(route, partition),
       onAssigned: (assignment) => this.#onAssigned(route, assignment),
@@ -281,8 +291,13 @@ class IngestRun {
     if (lag !== undefined) this.#o.observer.onLag(route.collection.name, partition, lag);
   }
 
+  #routeOf(name: string): Route | undefined {
+    for (const route of this.#routes.values()) if (route.collection.name === name) return route;
+    return undefined;
+  }
+
   #readiness(name: string): IngestReadiness {
-    const route = [...this.#routes.values()].find((r) => r.collection.name === name);
+    const route = this.#routeOf(name);
     if (route?.assigned === undefined) return { caughtUp: false, member: false };
     return {
       caughtUp: route.collection.ledger.caughtUp(route.assigned),
