@@ -97,7 +97,35 @@ const clusterSchema = z.strictObject({
    * partitions; null (the default): this instance is a full replica in a group of its own.
    */
   replicaGroup: memberLikeName.nullable().default(null),
+  /** How peers reach this instance (`http://host:port`); null: the address HTTP listens on. */
+  advertisedUrl: z
+    .url({ protocol: /^https?$/, error: "expected an http:// or https:// URL" })
+    .nullable()
+    .default(null),
+  /** The internal compacted topic where every member writes its state (the routing table). */
+  statusTopic: nonEmpty("a Kafka topic name").default("vecstream.cluster-status"),
+  /** How often a member writes its state. */
+  statusIntervalMs: posInt().default(2000),
+  /** A member whose last state is older than this is ignored (a SIGKILLed member leaves its key). */
+  statusExpiryMs: posInt().default(10_000),
+  /** One attempt at a peer; a failed or slow attempt is retried on another replica. */
+  peerTimeoutMs: posInt().default(2000),
+  /** The producers' partitioner, so point lookups go to the key's partition (unknown: ask all). */
+  producerPartitioner: z
+    .enum(["murmur2", "crc32", "unknown"], { error: 'expected "murmur2", "crc32" or "unknown"' })
+    .default("murmur2"),
 });
+
+const CLUSTER_DEFAULTS = {
+  memberName: null,
+  replicaGroup: null,
+  advertisedUrl: null,
+  statusTopic: "vecstream.cluster-status",
+  statusIntervalMs: 2000,
+  statusExpiryMs: 10_000,
+  peerTimeoutMs: 2000,
+  producerPartitioner: "murmur2" as const,
+};
 
 export const configSchema = z.strictObject({
   logLevel: z.enum(["fatal", "error", "warn", "info", "debug", "trace", "silent"], {
@@ -130,7 +158,7 @@ export const configSchema = z.strictObject({
     protectHealth: z.boolean({ error: "expected true or false" }),
   }),
   dataDir: nonEmpty("a directory path"),
-  cluster: clusterSchema.default({ memberName: null, replicaGroup: null }),
+  cluster: clusterSchema.default(CLUSTER_DEFAULTS),
   pipeline: z
     .strictObject({
       batchMaxMessages: posInt(),
