@@ -13,8 +13,14 @@
  * line naming the setting to change. The verdict is returned for tests and the collection view.
  */
 
-import { ConfigResourceTypes, type Admin } from "kafkajs";
+import type { Admin, ConfigResourceTypes } from "kafkajs";
 import type { Logger } from "pino";
+
+/**
+ * kafkajs's `ConfigResourceTypes.TOPIC`: its CommonJS exports do not give that enum to an ESM named
+ * import under Node, so the protocol value (2, KIP-133) is written here.
+ */
+const TOPIC_RESOURCE = 2 as ConfigResourceTypes;
 
 export type RetentionVerdict =
   | { kind: "compacted"; policy: string }
@@ -39,9 +45,7 @@ export async function checkTopicRetention(
   try {
     const response = await admin.describeConfigs({
       includeSynonyms: false,
-      resources: [
-        { type: ConfigResourceTypes.TOPIC, name: topic, configNames: ["cleanup.policy", "retention.ms"] },
-      ],
+      resources: [{ type: TOPIC_RESOURCE, name: topic, configNames: ["cleanup.policy", "retention.ms"] }],
     });
     const resource = response.resources[0];
     if (resource === undefined || resource.errorCode !== 0)
