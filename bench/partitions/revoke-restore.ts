@@ -1,0 +1,183 @@
+/**
+ * Revoke and restore of one partition in each layout, timed through the engine's public API.
+ *
+ * Contract:
+ * - `revokeFromMember` deletes every point of the partition from the member's graph (tombstones: the
+ *   points leave results as each delete returns, so `gone_ms` is the delete loop, including the
+ *   consolidation steps the deletes trigger), then runs `consolidateDeletes()`, which repairs around every
+ *   tombstone and frees its slot (`repair_ms`; `tombstones_after` checks that none is left), after which the slots are free for reuse.
+ * - `dropPartition` forgets the partition's graph: gone at once, memory returned at the next GC.
+ * - Memory is the engine's accounting (`stats().memoryBytes`) before and after, plus the process RSS
+ *   change across the revoke after full GCs (`rss_delta_bytes`, null without `--expose-gc`), which
+ *   shows whether the bytes really left the process.
+ * - Snapshots are taken before the revoke and held in memory as the engine's serialized chunks (no
+ *   disk I/O is timed): the member layout's is the partition's (id, vector) list as a serialized
+ *   `BruteForceIndex`; the partition layout's is its graph. Restoring reads them back with
+ *   `deserializeIndex`; the member layout then inserts each point into its graph.
+ */
+
+import {
+  BruteForceIndex,
+  HnswIndex,
+  checkGraph,
+  deserializeIndex,
+  serializeIndex,
+} from "../../src/index/index.js";
+import { collectGarbage, secondsSince } from "../lib/measure.js";
+import type { LayoutData, PerMemberLayout, PerPartitionLayout } from "./layouts.js";
+import { row } from "./layouts.js";
+
+export interface RevokeFigures {
+  points: number;
+  gone_ms: number;
+  repair_ms: number;
+  total_ms: number;
+  tombstones_after: number;
+  unreachable_after: number | null;
+  memory_bytes_before: number;
+  memory_bytes_after: number;
+  rss_delta_bytes: number | null;
+}
+
+export interface PartitionSnapshot {
+  kind: "point list (BruteForceIndex)" | "HNSW graph";
+  chunks: Uint8Array[];
+  bytes: number;
+  points: number;
+}
+
+export interface RestoreFigures {
+  source: PartitionSnapshot["kind"];
+  points: number;
+  snapshot_bytes: number;
+  seconds: number;
+  s_per_100k: number;
+  memory_bytes_after: number;
+}
+
+function rssAfterGc(): number | null {
+  return collectGarbage() ? process.memoryUsage().rss : null;
+}
+
+function rssDelta(before: number | null): number | null {
+  const after = rssAfterGc();
+  return before === null || after === null ? null : after - before;
+}
+
+const ms = (started: bigint): number => secondsSince(started) * 1000;
+
+/**
+ * How the member's graph takes a partition's deletes: `one_by_one` as the service applies deletes
+ * today (each delete may advance the consolidation pass the deletes start, and a new pass starts
+ * whenever tombstones reach the ratio again); `bulk` with `consolidationRatio` set to Infinity during
+ * the deletes, so no pass starts until the one `consolidateDeletes()` after them.
+ */
+export type RevokeMode = "one_by_one" | "bulk";
+
+function deleteRows(graph: HnswIndex, rows: readonly number[], mode: RevokeMode): void {
+  const ratio = graph.consolidationRatio;
+  if (mode === "bulk") graph.consolidationRatio = Infinity;
+  try {
+    for (const r of rows) graph.delete(String(r));
+  } finally {
+    graph.consolidationRatio = ratio;
+  }
+}
+
+export function revokeFromMember(
+  layout: PerMemberLayout,
+  rows: readonly number[],
+  mode: RevokeMode,
+): RevokeFigures {
+  const { graph } = layout;
+  const memoryBefore = layout.memoryBytes();
+  const rssBefore = rssAfterGc();
+  const started = process.hrtime.bigint();
+  deleteRows(graph, rows, mode);
+  const goneMs = ms(started);
+  const repairStarted = process.hrtime.bigint();
+  // Finishes a pass the deletes started, then one pass over the tombstones it did not cover.
+  graph.consolidateDeletes();
+  const repairMs = ms(repairStarted);
+  return {
+    points: rows.length,
+    gone_ms: goneMs,
+    repair_ms: repairMs,
+    total_ms: goneMs + repairMs,
+    tombstones_after: graph.stats().tombstones,
+    unreachable_after: checkGraph(graph).unreachable,
+    memory_bytes_before: memoryBefore,
+    memory_bytes_after: layout.memoryBytes(),
+    rss_delta_bytes: rssDelta(rssBefore),
+  };
+}
+
+export function dropPartition(layout: PerPartitionLayout, partition: number): RevokeFigures {
+  const points = layout.graphs[partition]?.size ?? 0;
+  const memoryBefore = layout.memoryBytes();
+  const rssBefore = rssAfterGc();
+  const started = process.hrtime.bigint();
+  layout.drop(partition);
+  const goneMs = ms(started);
+  return {
+    points,
+    gone_ms: goneMs,
+    repair_ms: 0,
+    total_ms: goneMs,
+    tombstones_after: 0,
+    unreachable_after: null,
+    memory_bytes_before: memoryBefore,
+    memory_bytes_after: layout.memoryBytes(),
+    rss_delta_bytes: rssDelta(rssBefore),
+  };
+}
+
+function snapshotOf(kind: PartitionSnapshot["kind"], index: HnswIndex | BruteForceIndex): PartitionSnapshot {
+  const chunks = [...serializeIndex(index)];
+  const bytes = chunks.reduce((sum, c) => sum + c.byteLength, 0);
+  return { kind, chunks, bytes, points: index.size };
+}
+
+/** The partition's points as the engine's serialized (id, vector) list. */
+export function snapshotPointList(data: LayoutData, rows: readonly number[]): PartitionSnapshot {
+  const list = new BruteForceIndex({ dim: data.dim, metric: data.metric, initialCapacity: rows.length });
+  for (const r of rows) list.upsert(String(r), row(data, r));
+  return snapshotOf("point list (BruteForceIndex)", list);
+}
+
+export function snapshotGraph(graph: HnswIndex): PartitionSnapshot {
+  return snapshotOf("HNSW graph", graph);
+}
+
+function restoreFigures(snapshot: PartitionSnapshot, seconds: number, memoryAfter: number): RestoreFigures {
+  return {
+    source: snapshot.kind,
+    points: snapshot.points,
+    snapshot_bytes: snapshot.bytes,
+    seconds,
+    s_per_100k: (seconds / snapshot.points) * 100_000,
+    memory_bytes_after: memoryAfter,
+  };
+}
+
+export async function restoreIntoMember(
+  layout: PerMemberLayout,
+  snapshot: PartitionSnapshot,
+): Promise<RestoreFigures> {
+  const started = process.hrtime.bigint();
+  const list = await deserializeIndex(snapshot.chunks);
+  for (const id of list.ids()) layout.graph.upsert(id, list.getVector(id) as Float32Array);
+  return restoreFigures(snapshot, secondsSince(started), layout.memoryBytes());
+}
+
+export async function restorePartition(
+  layout: PerPartitionLayout,
+  partition: number,
+  snapshot: PartitionSnapshot,
+): Promise<RestoreFigures> {
+  const started = process.hrtime.bigint();
+  const graph = await deserializeIndex(snapshot.chunks);
+  if (!(graph instanceof HnswIndex)) throw new Error("a partition snapshot must hold an HNSW graph");
+  layout.adopt(partition, graph);
+  return restoreFigures(snapshot, secondsSince(started), layout.memoryBytes());
+}
