@@ -4,7 +4,8 @@
  *
  * Contract: pure; a ratio is null when either side is missing (a layout that never reached a
  * target recall). `qps_ratio_per_round` pairs the interleaved rounds (round i of one layout with
- * round i of the other), which shows how steady the pooled ratio is on a shared machine.
+ * round i of the other), which shows how steady the pooled ratio is on a shared machine; its median
+ * (and that of the CPU-time ratios) is the figure least moved by a burst of someone else's load.
  */
 
 import { ratio } from "../lib/report.js";
@@ -20,6 +21,8 @@ export interface SearchRatio {
   qps_ratio: number | null;
   qps_cpu_ratio: number | null;
   qps_ratio_per_round: (number | null)[];
+  qps_ratio_median_round: number | null;
+  qps_cpu_ratio_median_round: number | null;
   p99_ratio: number | null;
   /** qps_ratio >= 1 - MAX_QPS_COST, or null without a ratio. */
   per_partition_within_qps_bound: boolean | null;
@@ -36,17 +39,31 @@ export interface LayoutRatios {
   restore_ratio: number | null;
 }
 
+/** Median of the non-null values (mean of the middle two for an even count); null for none. */
+export function median(values: readonly (number | null)[]): number | null {
+  const sorted = values.filter((v): v is number => v !== null).sort((a, b) => a - b);
+  if (sorted.length === 0) return null;
+  const mid = sorted.length >> 1;
+  return sorted.length % 2 === 1 ? sorted[mid] : (sorted[mid - 1] + sorted[mid]) / 2;
+}
+
+const perRound = (ours: readonly number[], theirs: readonly number[]): (number | null)[] =>
+  ours.map((q, r) => ratio(q, theirs[r] ?? null));
+
 function searchRatio(member: LayoutRecord, part: LayoutRecord, i: number): SearchRatio {
   const m = member.at_recall[i];
   const p = part.at_recall[i];
   const qps = ratio(p.qps, m.qps);
+  const rounds = perRound(p.qps_per_round, m.qps_per_round);
   return {
     target: m.target,
     ef_per_member: m.ef,
     ef_per_partition: p.ef,
     qps_ratio: qps,
     qps_cpu_ratio: ratio(p.qps_cpu, m.qps_cpu),
-    qps_ratio_per_round: p.qps_per_round.map((q, r) => ratio(q, m.qps_per_round[r] ?? null)),
+    qps_ratio_per_round: rounds,
+    qps_ratio_median_round: median(rounds),
+    qps_cpu_ratio_median_round: median(perRound(p.qps_cpu_per_round, m.qps_cpu_per_round)),
     p99_ratio: ratio(p.p99_ms, m.p99_ms),
     per_partition_within_qps_bound: qps === null ? null : qps >= 1 - MAX_QPS_COST,
   };

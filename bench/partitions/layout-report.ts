@@ -30,6 +30,8 @@ export function searchTable(c: LayoutComparison): string {
         fixed(p.qps, 0),
         fixed(s.qps_ratio, 2),
         fixed(s.qps_cpu_ratio, 2),
+        fixed(s.qps_ratio_median_round, 2),
+        fixed(s.qps_cpu_ratio_median_round, 2),
         s.qps_ratio_per_round.map((x) => fixed(x, 2)).join(", "),
         pair(fixed(m.p99_ms, 2), fixed(p.p99_ms, 2)),
       ]);
@@ -45,6 +47,8 @@ export function searchTable(c: LayoutComparison): string {
     "QPS partition",
     "QPS ratio",
     "QPS/CPU-s ratio",
+    "median round ratio",
+    "median round CPU ratio",
     "ratio per round",
     "p99 ms member / partition",
   ];

@@ -9,7 +9,7 @@
  * - `timePasses` runs whole sequential passes over the queries, one at a time on this thread, until
  *   `minSeconds` have elapsed, after one untimed warm-up pass; it records each query's latency.
  * - `compareAtRecall` returns, per target and layout, the chosen ef, its recall, QPS (wall and per CPU
- *   second of the process) pooled over all rounds, each round's QPS, and p50/p99 latency over every
+ *   second of the process) pooled over all rounds and for each round, and p50/p99 latency over every
  *   timed query of every round. A layout that never reaches a target gets null figures.
  */
 
@@ -88,6 +88,7 @@ export interface AtRecall {
   qps: number | null;
   qps_cpu: number | null;
   qps_per_round: number[];
+  qps_cpu_per_round: number[];
   p50_ms: number | null;
   p99_ms: number | null;
 }
@@ -95,7 +96,7 @@ export interface AtRecall {
 function pooled(target: number, ef: number | null, sweep: SweepPoint[], runs: TimedPasses[]): AtRecall {
   if (ef === null || runs.length === 0) {
     const none = { qps: null, qps_cpu: null, p50_ms: null, p99_ms: null };
-    return { target, ef: null, recall_at_10: null, qps_per_round: [], ...none };
+    return { target, ef: null, recall_at_10: null, qps_per_round: [], qps_cpu_per_round: [], ...none };
   }
   const queries = runs.reduce((s, r) => s + r.queries, 0);
   const latency = summarize(runs.flatMap((r) => r.latenciesMs));
@@ -106,6 +107,7 @@ function pooled(target: number, ef: number | null, sweep: SweepPoint[], runs: Ti
     qps: queries / runs.reduce((s, r) => s + r.seconds, 0),
     qps_cpu: queries / runs.reduce((s, r) => s + r.cpuSeconds, 0),
     qps_per_round: runs.map((r) => r.queries / r.seconds),
+    qps_cpu_per_round: runs.map((r) => r.queries / r.cpuSeconds),
     p50_ms: latency.p50,
     p99_ms: latency.p99,
   };

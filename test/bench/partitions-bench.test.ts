@@ -1,7 +1,7 @@
 import { describe, expect, it } from "vitest";
 
 import type { LayoutRecord } from "../../bench/partitions/layout.js";
-import { layoutRatios } from "../../bench/partitions/layout-ratios.js";
+import { layoutRatios, median } from "../../bench/partitions/layout-ratios.js";
 import { buildPerPartition } from "../../bench/partitions/layouts.js";
 import { groundTruthWithout, mergeTopK, smallestEfReaching } from "../../bench/partitions/merge.js";
 import { assignPartitions, kafkaPartition } from "../../bench/partitions/partitioner.js";
@@ -140,6 +140,7 @@ function record(layout: LayoutRecord["layout"], qps: number[], p99: number, revo
         qps: total / seconds,
         qps_cpu: total / seconds,
         qps_per_round: qps,
+        qps_cpu_per_round: qps,
         p50_ms: 1,
         p99_ms: p99,
       },
@@ -167,9 +168,17 @@ describe("layout ratios", () => {
     const search = ratios.search[0];
     expect(search.qps_ratio).toBeCloseTo(265 / 300);
     expect(search.qps_ratio_per_round).toEqual([0.95, 0.85]);
+    expect(search.qps_ratio_median_round).toBeCloseTo(0.9);
+    expect(search.qps_cpu_ratio_median_round).toBeCloseTo(0.9);
     expect(search.p99_ratio).toBeCloseTo(1.5);
     expect(search.per_partition_within_qps_bound).toBe(false);
     expect(ratios.revoke_total_ratio).toBeCloseTo(0.1);
+  });
+
+  it("takes the median of the ratios that exist, averaging the middle two of an even count", () => {
+    expect(median([3, null, 1, 2])).toBe(2);
+    expect(median([4, 1, 3, 2])).toBe(2.5);
+    expect(median([null])).toBeNull();
   });
 
   it("counts a per-partition layout within 10% of the member's QPS as within the bound", () => {
