@@ -10,6 +10,8 @@ import type { LayoutComparison, LayoutRecord, RecallAfter } from "./layout.js";
 
 const MIB = 1024 * 1024;
 
+const mib = (bytes: number | undefined): number | null => (bytes === undefined ? null : bytes / MIB);
+
 const pair = (a: Cell, b: Cell): string => `${a ?? "-"} / ${b ?? "-"}`;
 
 export function searchTable(c: LayoutComparison): string {
@@ -72,6 +74,7 @@ function lifecycleRow(r: LayoutRecord, target: number): Cell[] {
       ? null
       : pair(fixed(r.revoke_one_by_one.gone_ms, 0), fixed(r.revoke_one_by_one.repair_ms, 0)),
     fixed(r.revoke.memory_bytes_after / MIB, 1),
+    fixed(mib(r.revoke.process_memory_delta_bytes?.rss), 1),
     recallAt(r.revoke.recall_after, target),
     fixed(r.restore.s_per_100k, 2),
     recallAt(r.restore.recall_after, target),
@@ -93,6 +96,7 @@ export function lifecycleTable(c: LayoutComparison, target: number): string {
     "revoke (bulk or drop): gone / repair ms",
     "revoke one by one: gone / repair ms",
     "MiB after revoke",
+    "process RSS change MiB",
     `recall@10 after revoke (ef @${target})`,
     "restore s / 100k",
     `recall@10 after restore (ef @${target})`,

@@ -171,6 +171,17 @@ function scored(
   return { ...figures, mode, partition: input.o.revoked, recall_after };
 }
 
+/** The member layout's one-by-one revoke, on a copy of the fresh graph that is garbage once this returns. */
+async function revokeOneByOne(
+  member: Measured<PerMemberLayout>,
+  rows: readonly number[],
+  input: LifecycleInput,
+  truth: Truth,
+): Promise<RevokeRecord> {
+  const copy = { ...member, layout: new PerMemberLayout(await graphFrom(input.memberGraph)) };
+  return scored(copy, "one_by_one", await revokeFromMember(copy.layout, rows, "one_by_one"), input, truth);
+}
+
 /** Revokes partition `o.revoked` from both layouts, scores the rest, restores it, scores again. */
 async function measureLifecycle(
   member: Measured<PerMemberLayout>,
@@ -183,16 +194,9 @@ async function measureLifecycle(
   const listSnapshot = snapshotPointList(data, rows);
   const partSnapshot = snapshotGraph(part.layout.graphs[o.revoked] as HnswIndex);
   const truth = { gt: groundTruthWithout(data.gt, data.gtK, partitionOf, o.revoked, K), gtK: K };
-  const copy = { ...member, layout: new PerMemberLayout(await graphFrom(input.memberGraph)) };
-  const oneByOne = scored(
-    copy,
-    "one_by_one",
-    revokeFromMember(copy.layout, rows, "one_by_one"),
-    input,
-    truth,
-  );
-  const bulk = scored(member, "bulk", revokeFromMember(member.layout, rows, "bulk"), input, truth);
-  const drop = scored(part, "drop", dropPartition(part.layout, o.revoked), input, truth);
+  const oneByOne = await revokeOneByOne(member, rows, input, truth);
+  const bulk = scored(member, "bulk", await revokeFromMember(member.layout, rows, "bulk"), input, truth);
+  const drop = scored(part, "drop", await dropPartition(part.layout, o.revoked), input, truth);
   o.log(
     `  revoke ${rows.length} points: member one by one ${oneByOne.total_ms.toFixed(0)} ms, bulk ${bulk.total_ms.toFixed(0)} ms, partition ${drop.total_ms.toFixed(3)} ms`,
   );

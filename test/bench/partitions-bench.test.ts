@@ -113,7 +113,7 @@ function record(layout: LayoutRecord["layout"], qps: number[], p99: number, revo
     unreachable_after: 0,
     memory_bytes_before: 2,
     memory_bytes_after: 1,
-    rss_delta_bytes: null,
+    process_memory_delta_bytes: null,
     mode: "drop" as const,
     partition: 0,
     recall_after: [],
