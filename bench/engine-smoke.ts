@@ -12,7 +12,7 @@
 
 import path from "node:path";
 import { HnswIndex } from "../src/index/index.js";
-import { setVectorBackend } from "../src/index/vector-store-wasm.js";
+import type { VectorStoreOptions } from "../src/index/index.js";
 import { readFvecs, readIvecs } from "../test/support/fvecs.js";
 
 const dataDir = path.resolve(process.cwd(), "../shared/data/siftsmall");
@@ -29,7 +29,7 @@ const liveEf = argEf > 0 ? Number(process.argv[argEf + 1]) : 16;
 const argReps = process.argv.indexOf("--reps");
 /** Query passes per ef, for both engines. */
 const passes = argReps > 0 ? Number(process.argv[argReps + 1]) : 5;
-if (process.argv.includes("--js")) setVectorBackend("js");
+const storage: VectorStoreOptions = process.argv.includes("--js") ? { backend: "js" } : {};
 
 /** CPU milliseconds of this process: on a shared, loaded box they vary far less than wall time. */
 function cpuMs(): number {
@@ -47,7 +47,7 @@ function recallOf(results: number[][]): number {
 }
 
 function runOurs(): void {
-  const index = new HnswIndex({ dim, metric: "l2", M: 16, efConstruction: 200 });
+  const index = new HnswIndex({ dim, metric: "l2", M: 16, efConstruction: 200 }, storage);
   let t = cpuMs();
   for (let i = 0; i < n; i++) index.upsert(String(i), base.data.subarray(i * dim, (i + 1) * dim));
   const buildMs = cpuMs() - t;
@@ -125,8 +125,10 @@ function liveRecall(index: HnswIndex, live: Set<number>): number {
  */
 function runChurn(clustered: boolean): void {
   for (const ratio of [0.1, 0.2, Infinity]) {
-    const index = new HnswIndex({ dim, metric: "l2", M: 16, efConstruction: 200 });
-    index.consolidationRatio = ratio;
+    const index = new HnswIndex(
+      { dim, metric: "l2", M: 16, efConstruction: 200, consolidationRatio: ratio },
+      storage,
+    );
     const live = new Set<number>();
     for (let i = 0; i < 5000; i++) {
       index.upsert(String(i), base.data.subarray(i * dim, (i + 1) * dim));
@@ -165,7 +167,7 @@ function runChurn(clustered: boolean): void {
     console.log(`  final ef=16 QPS ${((queries.rows * 1000) / (cpuMs() - t2)).toFixed(0)}`);
     console.log(
       `${clustered ? "clustered" : "random"} churn, consolidation ratio ${ratio}: recall per cycle ${recalls.join(" ")}; ` +
-        `${ms.toFixed(0)} CPU ms (incl. exact scans); slots used ${index.internals().nodeCount}; tombstones ${index.stats().tombstones}`,
+        `${ms.toFixed(0)} CPU ms (incl. exact scans); slots used ${index.view().graph.nodeCount}; tombstones ${index.stats().tombstones}`,
     );
   }
 }
@@ -173,8 +175,10 @@ function runChurn(clustered: boolean): void {
 /** Deletes 90% of siftsmall (every row not divisible by 10), then measures recall and QPS at ef 16. */
 function runMassDelete(): void {
   for (const ratio of [0.1, Infinity]) {
-    const index = new HnswIndex({ dim, metric: "l2", M: 16, efConstruction: 200 });
-    index.consolidationRatio = ratio;
+    const index = new HnswIndex(
+      { dim, metric: "l2", M: 16, efConstruction: 200, consolidationRatio: ratio },
+      storage,
+    );
     const live = new Set<number>();
     for (let i = 0; i < base.rows; i++) index.upsert(String(i), base.data.subarray(i * dim, (i + 1) * dim));
     let t = cpuMs();
@@ -192,14 +196,14 @@ function runMassDelete(): void {
     const recall = liveRecall(index, live);
     console.log(
       `delete 90%, ratio ${ratio}: delete ${deleteMs.toFixed(0)} CPU ms; ef=16 ${qps.toFixed(0)} QPS; ` +
-        `recall@10 at ef ${liveEf} ${recall.toFixed(3)}; slots ${index.internals().nodeCount - index.internals().freeSlots.length} in use`,
+        `recall@10 at ef ${liveEf} ${recall.toFixed(3)}; slots ${index.view().graph.nodeCount - index.view().graph.freeSlots.length} in use`,
     );
   }
 }
 
 /** A fresh build of rows 5000..9999 (the live set the churn runs end with), for reference. */
 function runFreshReference(): void {
-  const index = new HnswIndex({ dim, metric: "l2", M: 16, efConstruction: 200 });
+  const index = new HnswIndex({ dim, metric: "l2", M: 16, efConstruction: 200 }, storage);
   const live = new Set<number>();
   for (let i = 5000; i < 10000; i++) {
     index.upsert(String(i), base.data.subarray(i * dim, (i + 1) * dim));

@@ -28,7 +28,6 @@ import { setFlagsFromString } from "node:v8";
 import { readFvecs } from "../../src/datasets/index.js";
 import { HnswIndex } from "../../src/index/hnsw-index.js";
 import { SeededRandom } from "../../src/index/random.js";
-import { setVectorBackend } from "../../src/index/vector-store-wasm.js";
 import type { Metric } from "../../src/index/types.js";
 
 const DATA = fileURLToPath(new URL("../../../shared/data/", import.meta.url));
@@ -128,7 +127,7 @@ async function main(): Promise<void> {
     },
   });
   if (values.backend !== "js" && values.backend !== "auto") throw new Error("--backend is js or auto");
-  setVectorBackend(values.backend);
+  const storage = { backend: values.backend as "js" | "auto" };
   // Before any search code is optimised, so TurboFan never inlines a kernel (see the module doc).
   if (!values.inline) setFlagsFromString("--max-inlined-bytecode-size=200");
   const workloads = [
@@ -136,12 +135,15 @@ async function main(): Promise<void> {
     load("glove-25", "glove-twitter-25-angular", 25, "cosine", 10_925),
   ];
   for (const w of workloads) {
-    const index = new HnswIndex({
-      dim: w.dim,
-      metric: w.metric,
-      seed: 7,
-      initialCapacity: w.base.length / w.dim,
-    });
+    const index = new HnswIndex(
+      {
+        dim: w.dim,
+        metric: w.metric,
+        seed: 7,
+        initialCapacity: w.base.length / w.dim,
+      },
+      storage,
+    );
     const started = performance.now();
     for (let r = 0; r < w.base.length / w.dim; r++)
       index.upsert(String(r), w.base.subarray(r * w.dim, (r + 1) * w.dim));

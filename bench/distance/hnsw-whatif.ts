@@ -5,7 +5,7 @@
  *
  * How: the runner builds each index once and caches it as a snapshot in `bench/cache/` (git-ignored;
  * rebuilt when the snapshot format changes). Each measurement runs in a fresh child process (so V8's
- * type feedback only ever sees one store) that picks the backend with `setVectorBackend("js" | "auto")`
+ * type feedback only ever sees one store) that picks the backend with the `storage` option of `deserializeIndex` (`{ backend: "js" | "auto" }`)
  * before restoring the snapshot, checks which store it got (WASM views start past the query and batch
  * areas, JS chunks at byte 0), and reports time per query, recall@10 against the dataset's ground
  * truth, and its result ids, which the runner compares across backends.
@@ -24,7 +24,6 @@ import { parseArgs } from "node:util";
 import { readFvecs, readIvecs } from "../../src/datasets/index.js";
 import { HnswIndex } from "../../src/index/hnsw-index.js";
 import { deserializeIndex, serializeIndex } from "../../src/index/serialization.js";
-import { setVectorBackend } from "../../src/index/vector-store-wasm.js";
 import { median } from "./worker.js";
 
 const DATA = fileURLToPath(new URL("../../../shared/data/", import.meta.url));
@@ -80,9 +79,9 @@ async function ensureSnapshot(d: Dataset): Promise<void> {
 
 /** Restores the snapshot on the chosen store and fails loudly if the engine picked the other one. */
 async function restore(d: Dataset, kernel: Kernel): Promise<HnswIndex> {
-  setVectorBackend(kernel === "js" ? "js" : "auto");
-  const index = (await deserializeIndex([readFileSync(snapshotPath(d))])) as HnswIndex;
-  const inWasmMemory = index.internals().vectorChunks[0].byteOffset > 0;
+  const storage = { backend: kernel === "js" ? ("js" as const) : ("auto" as const) };
+  const index = (await deserializeIndex([readFileSync(snapshotPath(d))], { storage })) as HnswIndex;
+  const inWasmMemory = index.view().graph.vectorRecords(1)[0].byteOffset > 0;
   if (inWasmMemory !== (kernel === "wasm")) throw new Error(`asked for the ${kernel} store, got the other`);
   return index;
 }

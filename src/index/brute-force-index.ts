@@ -3,15 +3,26 @@
  *
  * Contract: implements `VectorIndex` with exact results. Vectors live back to back in one Float32Array
  * (slot `s` at `s * dim`); a delete moves the last slot into the hole (swap-remove), so the slab stays
- * dense and a scan touches only live points. A search allocates its query copy and a k-sized heap once,
+ * dense and a scan touches only live points. A search is the engine's one exact scan (exact-scan.ts)
+ * over the slab with the metric's JS kernel: it allocates its query copy and a k-sized selection once,
  * never per candidate. Equal distances are ordered by id, so results are deterministic.
  */
 
 import { kernelFor, reportedDistance } from "./distance.js";
 import type { DistanceKernel } from "./distance.js";
-import { TopK } from "./brute-force-top-k.js";
 import { IndexError } from "./errors.js";
-import type { IndexStats, Metric, SearchHit, SearchOptions, VectorIndex } from "./types.js";
+import type { ExactScanSpec } from "./exact-scan.js";
+import { ExactScan } from "./exact-scan.js";
+import { SlabScanTarget } from "./exact-scan-targets.js";
+import type {
+  ExactScanOptions,
+  ExactScanner,
+  IndexStats,
+  Metric,
+  SearchHit,
+  SearchOptions,
+  VectorIndex,
+} from "./types.js";
 import { METRICS } from "./types.js";
 import { checkEf, checkId, checkK, checkVector } from "./validation.js";
 
@@ -166,31 +177,44 @@ export class BruteForceIndex implements VectorIndex {
       throw new IndexError("INVALID_PARAMETER", "filter must be a function from id to boolean", {});
     }
     const q = checkVector(query, this.dim, this.metric, "query");
-    const heap = new TopK(Math.min(k, this.size), this.#idBySlot);
-    if (heap.capacity === 0) return [];
+    const n = Math.min(k, this.size);
+    if (n === 0) return [];
+    const kernel = this.#kernel;
+    const scan = this.#scan({ rankQueries: [q], queries: [q], k: n, kernel, rescore: false, filter }, kernel);
     const wasSearching = this.#searching;
     this.#searching = true;
     try {
-      this.#scan(q, heap, filter);
+      scan.scan(0, this.size);
     } finally {
       this.#searching = wasSearching;
     }
-    return this.#toHits(heap);
+    return scan
+      .neighbors(0)
+      .map((hit) => ({ id: hit.id, distance: reportedDistance(this.metric, hit.distance) }));
   }
 
-  /** Offers every live slot to `heap`: the exact k-NN. */
-  #scan(q: Float32Array, heap: TopK, filter: ((id: string) => boolean) | undefined): void {
-    const slab = this.#slab;
-    const dim = this.dim;
-    const kernel = this.#kernel;
-    const n = this.#idBySlot.length;
-    for (let slot = 0, off = 0; slot < n; slot++, off += dim) {
-      const d = kernel(q, 0, slab, off, dim);
-      if (heap.isFull() && d > heap.worst()) continue;
-      // The filter runs only on candidates that would enter the top k, so an expensive one stays cheap.
-      if (filter !== undefined && !filter(this.#idBySlot[slot])) continue;
-      heap.offer(slot, d);
-    }
+  /**
+   * An exact scan over the slab's slots with `options.kernel` (default the metric's), on the queries as
+   * given; survivors are rescored by id, so a point moved or deleted between ranges is seen rightly.
+   */
+  exactScanner(
+    queries: readonly ArrayLike<number>[],
+    k: number,
+    options: ExactScanOptions = {},
+  ): ExactScanner {
+    checkK(k);
+    const kernel = options.kernel ?? this.#kernel;
+    const raw = queries.map((q) => checkVector(q, this.dim, "l2", "query"));
+    const spec = { rankQueries: raw, queries: raw, k, kernel, rescore: true, excludeIds: options.excludeIds };
+    return this.#scan(spec, kernel);
+  }
+
+  /** The one exact scan (exact-scan.ts) over this index's slab, ranking with `rankKernel`. */
+  #scan(spec: ExactScanSpec, rankKernel: DistanceKernel): ExactScan {
+    return new ExactScan(
+      new SlabScanTarget(this.dim, () => this.#slab, this.#idBySlot, this.#slotById, rankKernel),
+      spec,
+    );
   }
 
   *ids(): IterableIterator<string> {
@@ -212,16 +236,6 @@ export class BruteForceIndex implements VectorIndex {
   /** Live state in slot order, as views over the slab: valid only until the next mutation. */
   internals(): BruteForceInternals {
     return { ids: this.#idBySlot.slice(), vectors: this.#slab.subarray(0, this.size * this.dim) };
-  }
-
-  #toHits(heap: TopK): SearchHit[] {
-    const hits: SearchHit[] = [];
-    for (let i = 0; i < heap.length; i++) {
-      hits.push({ id: this.#idBySlot[heap.slots[i]], distance: heap.dists[i] });
-    }
-    hits.sort((a, b) => a.distance - b.distance || (a.id < b.id ? -1 : a.id > b.id ? 1 : 0));
-    for (const hit of hits) hit.distance = reportedDistance(this.metric, hit.distance);
-    return hits;
   }
 
   #assertNotSearching(): void {

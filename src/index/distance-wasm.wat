@@ -13,10 +13,9 @@
 ;; chains hide the add latency), then 4 floats per iteration into one accumulator, a horizontal sum,
 ;; then a scalar tail for the last dim % 4 floats. The batch kernels take candidates four at a time
 ;; ($l2Quad/$ipQuad, then $l2Pair/$ipPair and the single kernel for the rest), every one summing in the
-;; single kernel's order, so batch and single results are bit-identical. Measured on siftsmall HNSW
-;; search (engine, CPU time, alternating runs): pairs against one at a time 10.1K vs 9.0K QPS at ef 64;
-;; quads against pairs +3% at ef 16, +13% at ef 32, +6% at ef 64, build within noise. Independent chains
-;; overlap the cache misses of several random vectors, and each query block is loaded once for all.
+;; single kernel's order, so batch and single results are bit-identical. Independent chains overlap the
+;; cache misses of several random vectors, and each query block is loaded once for all. Measured:
+;; docs/decisions/wasm-multi-candidate-kernels.md.
 (module
   (import "env" "memory" (memory 1))
 

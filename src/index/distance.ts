@@ -92,8 +92,7 @@ export function negativeDot(
 /**
  * Two distances from one query, `out[k] = d(a, b)` and `out[k + 1] = d(a, c)`: the query is loaded once
  * for both, and the two independent sums keep more of the CPU busy. Each sum runs in exactly the order
- * of the single kernel, so results are bit-identical to it. Measured at dim 128: ~1.35x the single
- * kernel called twice.
+ * of the single kernel, so results are bit-identical to it. Measured: docs/decisions/pair-kernels.md.
  */
 export type PairKernel = (
   a: Float32Array,
@@ -264,4 +263,14 @@ export function kernelFor(metric: Metric): DistanceKernel {
 /** Converts an internal distance to the unit reported to callers (see `SearchHit.distance`). */
 export function reportedDistance(metric: Metric, internal: number): number {
   return metric === "l2" ? Math.sqrt(Math.max(0, internal)) : internal;
+}
+
+/**
+ * True when ranking by the metric's own kernel orders stored points exactly as `kernel` does, for any
+ * fixed query: the kernel itself, or `l2Squared` under `cosine` (stored vectors are unit length, so
+ * |q - v|^2 = |q|^2 + 1 - 2 q.v grows with 1 - q.v). An exact scan may then rank with the metric's
+ * faster batch kernels and rescore only its survivors with `kernel`.
+ */
+export function ranksLike(kernel: DistanceKernel, metric: Metric): boolean {
+  return kernel === kernelFor(metric) || (kernel === l2Squared && metric === "cosine");
 }

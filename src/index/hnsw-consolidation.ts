@@ -11,15 +11,16 @@
  * Why incremental: a pass touches nearly every node, which at millions of nodes is tens of seconds on
  * the writer thread. Stepping it by `CONSOLIDATION_STEP_NODES` per mutation bounds the pause per
  * mutation, while with a 10% trigger ratio the pass still ends long before the next one is due. The
- * mutation that ends a pass still pays one O(N) reachability sweep (measured: 19 ms at 50K nodes
- * without orphans, about 1 ms more per orphan re-linked), the remaining pause to slice if it matters.
+ * mutation that ends a pass still pays one O(N) reachability sweep (hnsw-reachability.ts), the
+ * remaining pause to slice if it matters; measured: docs/decisions/incremental-consolidation.md.
  */
 
 import { IndexError } from "./errors.js";
-import { LIVE, TOMBSTONE } from "./hnsw-graph.js";
 import type { HnswGraph } from "./hnsw-graph.js";
+import { TOMBSTONE } from "./hnsw-graph-view.js";
+import { repairList } from "./hnsw-list-repair.js";
 import type { NeighborScratch } from "./hnsw-neighbors.js";
-import { ensureReachable, repairList } from "./hnsw-repair.js";
+import { ensureReachable } from "./hnsw-reachability.js";
 import type { SearchContext } from "./hnsw-search.js";
 
 /**
@@ -47,14 +48,14 @@ export class ConsolidationPass {
         Number.isInteger(saved.cursor) &&
         saved.cursor >= 0 &&
         saved.cursor <= graph.nodeCount &&
-        saved.doomed.every((s) => s < graph.nodeCount && graph.flags[s] === TOMBSTONE);
+        saved.doomed.every((s) => s < graph.nodeCount && graph.state(s) === TOMBSTONE);
       if (!ok) throw new IndexError("CORRUPT_INDEX", "corrupt HNSW snapshot: bad consolidation pass", {});
       this.doomed = saved.doomed;
       this.cursor = saved.cursor;
       return;
     }
     const doomed: number[] = [];
-    for (let s = 0; s < graph.nodeCount; s++) if (graph.flags[s] === TOMBSTONE) doomed.push(s);
+    for (let s = 0; s < graph.nodeCount; s++) if (graph.state(s) === TOMBSTONE) doomed.push(s);
     this.doomed = Uint32Array.from(doomed);
   }
 
@@ -69,35 +70,34 @@ export class ConsolidationPass {
     budget: number,
     efC: number,
   ): number {
-    const { flags, levels } = graph;
     const stop = Math.min(graph.nodeCount, this.cursor + budget);
     for (; this.cursor < stop; this.cursor++) {
       const s = this.cursor;
-      if (flags[s] !== LIVE) continue;
-      for (let layer = levels[s]; layer >= 0; layer--) repairList(graph, ctx, scratch, s, layer);
+      if (!graph.isLive(s)) continue;
+      for (let layer = graph.level(s); layer >= 0; layer--) repairList(graph, ctx, scratch, s, layer);
     }
     return this.cursor >= graph.nodeCount ? this.#finish(graph, ctx, scratch, efC) : 0;
   }
 
   #finish(graph: HnswGraph, ctx: SearchContext, scratch: NeighborScratch, efC: number): number {
     this.finished = true;
-    const flags = graph.flags;
     let freed = 0;
     if (graph.liveCount === 0) {
       for (let s = 0; s < graph.nodeCount; s++) {
-        if (flags[s] === TOMBSTONE) {
+        if (graph.state(s) === TOMBSTONE) {
           graph.release(s);
           freed++;
         }
       }
-      graph.entryPoint = -1;
-      graph.maxLevel = -1;
+      graph.setEntryPoint(-1, -1);
       return freed;
     }
     const isDoomed = new Uint8Array(graph.nodeCount);
     for (const s of this.doomed) isDoomed[s] = 1;
     for (let s = 0; s < graph.nodeCount; s++) {
-      if (flags[s] === TOMBSTONE && isDoomed[s] === 0) scrubLinksTo(graph, s, isDoomed);
+      if (graph.state(s) !== TOMBSTONE || isDoomed[s] === 1) continue;
+      // A surviving tombstone drops its links to the doomed slots, which are about to be freed.
+      for (let layer = graph.level(s); layer >= 0; layer--) graph.removeLinksTo(s, layer, isDoomed);
     }
     for (const s of this.doomed) {
       graph.release(s);
@@ -105,20 +105,6 @@ export class ConsolidationPass {
     }
     ensureReachable(graph, ctx, scratch, efC);
     return freed;
-  }
-}
-
-/** Drops from the surviving tombstone `slot`'s lists every link to a doomed slot. */
-function scrubLinksTo(graph: HnswGraph, slot: number, isDoomed: Uint8Array): void {
-  for (let layer = graph.levels[slot]; layer >= 0; layer--) {
-    const links = graph.linksArray(slot, layer);
-    const base = graph.linksBase(slot, layer);
-    let kept = 0;
-    for (let j = 1; j <= links[base]; j++) {
-      const n = links[base + j];
-      if (isDoomed[n] === 0) links[base + 1 + kept++] = n;
-    }
-    links[base] = kept;
   }
 }
 

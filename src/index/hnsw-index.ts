@@ -9,74 +9,55 @@
  *   no-op (idempotent); with a new vector it is a delete followed by an insert into a fresh slot, so no
  *   link ever stands for the old vector.
  * - `delete` tombstones at once (the id vanishes from results and maps); when tombstones reach
- *   `CONSOLIDATION_RATIO` of the slots in use, a consolidation pass repairs the graph around them and
- *   reclaims their slots, a few nodes per later mutation (hnsw-consolidation.ts, hnsw-repair.ts).
+ *   `params.consolidationRatio` of the slots in use, a consolidation pass repairs the graph around
+ *   them and reclaims their slots, a few nodes per later mutation (hnsw-consolidation.ts).
  *   `consolidateDeletes()` runs a whole pass at once.
+ * - Everything that shapes an index is a parameter of the one being built (`HnswParams`, and
+ *   `VectorStoreOptions` for where its vectors live): no setting is shared between indexes.
  * - Inputs are checked with validation.ts; failures throw `IndexError`.
  */
 
 import { kernelFor, reportedDistance } from "./distance.js";
 import { IndexError } from "./errors.js";
-import type { HnswInternals } from "./hnsw-graph.js";
-import { HnswGraph, LIVE } from "./hnsw-graph.js";
+import { CONSOLIDATION_STEP_NODES, ConsolidationPass, consolidateDeletes } from "./hnsw-consolidation.js";
+import { hnswExactScanner } from "./exact-scan-targets.js";
+import { HnswGraph } from "./hnsw-graph.js";
+import type { HnswGraphView, HnswInternals } from "./hnsw-graph-view.js";
+import { copyImage, restoreGraph } from "./hnsw-image.js";
 import { insertNode } from "./hnsw-insert.js";
 import { NeighborScratch } from "./hnsw-neighbors.js";
 import type { HnswParams } from "./hnsw-params.js";
 import { drawLevel, levelMultiplier, resolveParams } from "./hnsw-params.js";
-import { CONSOLIDATION_STEP_NODES, ConsolidationPass, consolidateDeletes } from "./hnsw-consolidation.js";
-import { markDeleted } from "./hnsw-repair.js";
-import { restoreGraph } from "./hnsw-restore.js";
-import { SearchContext, greedyDescent, searchLayer } from "./hnsw-search.js";
-import { GraphSlotScanner } from "./hnsw-exact-scan.js";
+import { SearchContext, checkSearchOptions, greedyDescent, searchLayer } from "./hnsw-search.js";
+import { markDeleted } from "./hnsw-tombstone.js";
 import { SeededRandom } from "./random.js";
 import type {
-  ExactScanSource,
+  ExactScanOptions,
+  ExactScanner,
   IndexStats,
   Metric,
   SearchHit,
   SearchOptions,
-  SearchStats,
-  SlotScanner,
+  SlotSource,
   VectorIndex,
 } from "./types.js";
 import { checkEf, checkId, checkK, checkVector } from "./validation.js";
+import type { VectorStoreOptions } from "./vector-store-wasm.js";
+import { createVectorStore } from "./vector-store-wasm.js";
 
 export type { HnswParams } from "./hnsw-params.js";
-export type { HnswInternals } from "./hnsw-graph.js";
+export type { HnswInternals } from "./hnsw-graph-view.js";
 
-/**
- * Fraction of used slots that may be tombstones before a consolidation pass runs. A pass touches
- * nearly every node, so larger batches amortise it better; smaller ones keep fewer dead nodes routing.
- * On siftsmall churn (10 cycles replacing 10%), 0.2 cost 10% less CPU than 0.1 but held 20% more slots
- * and searched 20% slower at ef 16, for the same recall.
- */
-export const CONSOLIDATION_RATIO = 0.1;
-
-/** Checks the optional parts of a query; `ef` and `k` are checked by validation.ts. */
-function checkSearchOptions(options: SearchOptions | undefined): {
-  filter: ((id: string) => boolean) | null;
-  deadline: number;
-  stats: SearchStats | undefined;
-} {
-  const filter = options?.filter ?? null;
-  if (filter !== null && typeof filter !== "function") {
-    throw new IndexError("INVALID_PARAMETER", "filter must be a function from id to boolean", {});
-  }
-  const deadline = options?.deadline ?? Infinity;
-  if (typeof deadline !== "number" || Number.isNaN(deadline)) {
-    throw new IndexError("INVALID_PARAMETER", "deadline must be a performance.now() time in ms", {});
-  }
-  const stats = options?.stats;
-  if (stats !== undefined && (stats === null || typeof stats !== "object")) {
-    throw new IndexError("INVALID_PARAMETER", "stats must be an object for the engine to fill in", {});
-  }
-  return { filter, deadline, stats };
+/** What serialization and the graph checker read of an index: the graph and the index-level state. */
+export interface HnswIndexView {
+  graph: HnswGraphView;
+  /** State of the level generator. */
+  rngState: number;
+  /** The consolidation pass in progress (see `HnswInternals.consolidation`); do not mutate. */
+  consolidation: { readonly doomed: Uint32Array; readonly cursor: number } | null;
 }
 
-/** Set only while `fromInternals` constructs, so the public constructor keeps its one-argument shape. */
-let restoredGraph: HnswGraph | undefined;
-
-export class HnswIndex implements VectorIndex, ExactScanSource {
+export class HnswIndex implements VectorIndex, SlotSource {
   readonly params: Required<HnswParams>;
   readonly #graph: HnswGraph;
   readonly #ctx: SearchContext;
@@ -86,19 +67,19 @@ export class HnswIndex implements VectorIndex, ExactScanSource {
   readonly #vectorBuf: Float32Array;
   readonly #queryBuf: Float32Array;
   #searching = false;
-  /**
-   * Tombstone fraction that triggers consolidation (default `CONSOLIDATION_RATIO`). `Infinity` turns
-   * repair off and leaves hnswlib-style mark-only deletes, the baseline benchmarks compare against.
-   */
-  consolidationRatio = CONSOLIDATION_RATIO;
   /** The consolidation pass in progress, advanced a few nodes per mutation (hnsw-consolidation.ts). */
   #pass: ConsolidationPass | null = null;
 
-  constructor(params: HnswParams) {
+  /**
+   * An empty index with `params`, its vectors stored as `storage` says. `restored` is for
+   * `fromInternals` only: a graph it has rebuilt and checked, adopted instead of a new one.
+   */
+  constructor(params: HnswParams, storage: VectorStoreOptions = {}, restored?: HnswGraph) {
     this.params = resolveParams(params);
     const { dim, metric, M, seed, initialCapacity } = this.params;
-    this.#graph = restoredGraph ?? new HnswGraph(dim, M, kernelFor(metric), initialCapacity);
-    restoredGraph = undefined;
+    const kernel = kernelFor(metric);
+    this.#graph =
+      restored ?? new HnswGraph(dim, M, kernel, createVectorStore(dim, kernel, initialCapacity, storage));
     this.#ctx = new SearchContext(this.#graph.capacity, this.#graph.maxLinks0);
     this.#rng = new SeededRandom(seed);
     this.#mL = levelMultiplier(M);
@@ -106,14 +87,21 @@ export class HnswIndex implements VectorIndex, ExactScanSource {
     this.#queryBuf = new Float32Array(dim);
   }
 
-  /** Restores an index from `internals()` output (taking ownership of its arrays); validates it. */
-  static fromInternals(params: HnswParams, internals: HnswInternals): HnswIndex {
-    const resolved = resolveParams(params);
-    restoredGraph = restoreGraph(resolved, kernelFor(resolved.metric), internals);
-    const index = new HnswIndex(resolved);
+  /**
+   * Restores an index from a snapshot image (taking ownership of its arrays, copying only the vectors
+   * into a WASM store); refuses a damaged one with `IndexError("CORRUPT_INDEX")` (hnsw-image.ts).
+   */
+  static fromInternals(
+    params: HnswParams,
+    internals: HnswInternals,
+    storage: VectorStoreOptions = {},
+  ): HnswIndex {
+    const { dim, M, metric } = resolveParams(params);
+    const graph = restoreGraph(dim, M, kernelFor(metric), storage, internals);
+    const index = new HnswIndex(params, storage, graph);
     index.#rng.state = internals.rngState;
     const saved = internals.consolidation;
-    if (saved !== undefined && saved !== null) index.#pass = new ConsolidationPass(index.#graph, saved);
+    if (saved !== undefined && saved !== null) index.#pass = new ConsolidationPass(graph, saved);
     return index;
   }
 
@@ -134,7 +122,7 @@ export class HnswIndex implements VectorIndex, ExactScanSource {
     const v = checkVector(vector, this.params.dim, this.params.metric, "vector", this.#vectorBuf);
     this.#assertNotSearching();
     const graph = this.#graph;
-    const existing = graph.idToSlot.get(id);
+    const existing = graph.slotOf(id);
     if (existing !== undefined) {
       if (graph.vectors.equals(existing, v)) return;
       markDeleted(graph, existing);
@@ -147,7 +135,7 @@ export class HnswIndex implements VectorIndex, ExactScanSource {
   delete(id: string): boolean {
     checkId(id);
     this.#assertNotSearching();
-    const slot = this.#graph.idToSlot.get(id);
+    const slot = this.#graph.slotOf(id);
     if (slot === undefined) return false;
     markDeleted(this.#graph, slot);
     this.#consolidateIfDue();
@@ -155,12 +143,12 @@ export class HnswIndex implements VectorIndex, ExactScanSource {
   }
 
   has(id: string): boolean {
-    return this.#graph.idToSlot.has(id);
+    return this.#graph.slotOf(id) !== undefined;
   }
 
   getVector(id: string): Float32Array | undefined {
-    const slot = this.#graph.idToSlot.get(id);
-    return slot === undefined ? undefined : this.#graph.vectors.view(slot).slice();
+    const slot = this.#graph.slotOf(id);
+    return slot === undefined ? undefined : this.#graph.vector(slot).slice();
   }
 
   search(query: ArrayLike<number>, k: number, options?: SearchOptions): SearchHit[] {
@@ -179,7 +167,7 @@ export class HnswIndex implements VectorIndex, ExactScanSource {
       try {
         const entry = graph.entryPoint;
         const top = graph.maxLevel;
-        const start = top > 0 ? greedyDescent(graph, q, 0, entry, top, 1, ctx) : entry;
+        const start = top > 0 ? greedyDescent(graph, ctx, q, 0, entry, top, 1) : entry;
         searchLayer(graph, ctx, q, 0, start, ef, 0, filter, deadline);
       } finally {
         this.#searching = false;
@@ -194,37 +182,35 @@ export class HnswIndex implements VectorIndex, ExactScanSource {
     const hits = new Array<SearchHit>(n);
     for (let i = 0; i < n; i++) {
       hits[i] = {
-        id: graph.slotIds[slots[i]] as string,
+        id: graph.idAt(slots[i]) as string,
         distance: reportedDistance(this.params.metric, dists[i]),
       };
     }
     return hits;
   }
 
-  /** One past the highest slot in use: an exact scan walks slots `[0, slotCount)` (hnsw-exact-scan.ts). */
+  /** One past the highest slot in use (see `SlotSource`). */
   get slotCount(): number {
     return this.#graph.nodeCount;
   }
 
-  /**
-   * A read-only exact scanner over live slots for `queries` (validated and copied now), comparing them
-   * with stored vectors in place through the store's batch kernels. For monitoring, not serving: a
-   * full scan is O(size) per query. Distances are in `kernelFor(metric)`'s unit.
-   */
-  exactScanner(queries: readonly ArrayLike<number>[]): SlotScanner {
-    return new GraphSlotScanner(this.#graph, this.params.dim, this.params.metric, queries);
+  /** An exact scan over the live slots, vectors compared in place (exact-scan-targets.ts). */
+  exactScanner(
+    queries: readonly ArrayLike<number>[],
+    k: number,
+    options: ExactScanOptions = {},
+  ): ExactScanner {
+    return hnswExactScanner(this.#graph, this.params.metric, queries, k, options);
   }
 
   /** The live id in `slot` (for sampling live points in O(1) per draw), else undefined. */
   idAtSlot(slot: number): string | undefined {
     const graph = this.#graph;
-    return slot >= 0 && slot < graph.nodeCount && graph.flags[slot] === LIVE
-      ? graph.slotIds[slot]
-      : undefined;
+    return slot >= 0 && slot < graph.nodeCount && graph.isLive(slot) ? graph.idAt(slot) : undefined;
   }
 
   ids(): IterableIterator<string> {
-    return this.#graph.idToSlot.keys();
+    return this.#graph.ids();
   }
 
   stats(): IndexStats {
@@ -259,23 +245,30 @@ export class HnswIndex implements VectorIndex, ExactScanSource {
   }
 
   /**
-   * Live views of the internal storage, for serialization and the graph checker (layout documented in
-   * hnsw-graph.ts). Read-only, and valid only until the next mutation.
+   * The graph, read-only, and the index-level state, for serialization and the graph checker. Always
+   * current: the view reads the live graph, so it changes with every mutation.
    */
-  internals(): HnswInternals {
+  view(): HnswIndexView {
     const pass = this.#pass;
     const consolidation = pass === null ? null : { doomed: pass.doomed, cursor: pass.cursor };
-    return { ...this.#graph.internals(this.#rng.state), consolidation };
+    return { graph: this.#graph, rngState: this.#rng.state, consolidation };
   }
 
-  /** Advances the pass in progress, or starts one when tombstones reach `consolidationRatio`. */
+  /** A deep copy of the storage as a snapshot image, which `fromInternals` turns back into an index. */
+  toInternals(): HnswInternals {
+    const pass = this.#pass;
+    const consolidation = pass === null ? null : { doomed: pass.doomed.slice(), cursor: pass.cursor };
+    return { ...copyImage(this.#graph), rngState: this.#rng.state, consolidation };
+  }
+
+  /** Advances the pass in progress, or starts one when tombstones reach the consolidation ratio. */
   #consolidateIfDue(): void {
     const graph = this.#graph;
     const used = graph.liveCount + graph.tombstoneCount;
     if (
       this.#pass === null &&
       graph.tombstoneCount > 0 &&
-      graph.tombstoneCount >= this.consolidationRatio * used
+      graph.tombstoneCount >= this.params.consolidationRatio * used
     ) {
       this.#pass = new ConsolidationPass(graph);
     }

@@ -23,17 +23,16 @@ export function insertNode(
   slot: number,
   efConstruction: number,
 ): void {
-  const level = graph.levels[slot];
+  const level = graph.level(slot);
   const entry = graph.entryPoint;
   if (entry < 0) {
-    graph.entryPoint = slot;
-    graph.maxLevel = level;
+    graph.setEntryPoint(slot, level);
     return;
   }
   const q = graph.vectors.chunk(slot);
   const qOff = graph.vectors.offset(slot);
   const top = graph.maxLevel;
-  let cur = top > level ? greedyDescent(graph, q, qOff, entry, top, level + 1) : entry;
+  let cur = top > level ? greedyDescent(graph, ctx, q, qOff, entry, top, level + 1) : entry;
   for (let layer = Math.min(level, top); layer >= 0; layer--) {
     searchLayer(graph, ctx, q, qOff, cur, efConstruction, layer, null);
     const n = ctx.drainResults();
@@ -41,10 +40,7 @@ export function insertNode(
     cur = ctx.slots[0];
     connectNewElement(graph, ctx, scratch, slot, layer, n);
   }
-  if (level > top) {
-    graph.entryPoint = slot;
-    graph.maxLevel = level;
-  }
+  if (level > top) graph.setEntryPoint(slot, level);
 }
 
 /** Links `slot` on `layer` to the heuristic's choice among the `n` drained candidates, and back. */
@@ -59,9 +55,6 @@ export function connectNewElement(
   scratch.ensure(n);
   const picked = scratch.picked;
   const m = selectNeighborsHeuristic(graph, ctx.slots, ctx.dists, n, graph.M, picked, false, scratch.pruned);
-  const links = graph.linksArray(slot, layer);
-  const base = graph.linksBase(slot, layer);
-  for (let j = 0; j < m; j++) links[base + 1 + j] = picked[j];
-  links[base] = m;
+  graph.setLinks(slot, layer, picked, m);
   for (let j = 0; j < m; j++) shrinkIfNeeded(graph, scratch, picked[j], layer, slot, false);
 }

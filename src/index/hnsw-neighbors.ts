@@ -119,18 +119,14 @@ export function shrinkIfNeeded(
   keepPrunedConnections: boolean,
 ): boolean {
   const links = graph.linksArray(node, layer);
-  const base = graph.linksBase(node, layer);
-  const count = links[base];
-  for (let j = 1; j <= count; j++) if (links[base + j] === added) return true;
+  const start = graph.linksStart(node, layer);
+  const count = graph.linkCount(node, layer);
+  for (let j = 0; j < count; j++) if (links[start + j] === added) return true;
+  if (graph.appendLink(node, layer, added)) return true;
   const maxM = graph.maxLinks(layer);
-  if (count < maxM) {
-    links[base + 1 + count] = added;
-    links[base] = count + 1;
-    return true;
-  }
   scratch.ensure(count + 1);
   const { slots, dists } = scratch;
-  for (let j = 0; j < count; j++) slots[j] = links[base + 1 + j];
+  for (let j = 0; j < count; j++) slots[j] = links[start + j];
   slots[count] = added;
   distancesFrom(graph, node, slots, count + 1, dists);
   sortByDistance(slots, dists, count + 1);
@@ -145,11 +141,7 @@ export function shrinkIfNeeded(
     keepPrunedConnections,
     scratch.pruned,
   );
-  let linked = false;
-  for (let j = 0; j < kept; j++) {
-    links[base + 1 + j] = chosen[j];
-    if (chosen[j] === added) linked = true;
-  }
-  links[base] = kept;
-  return linked;
+  graph.setLinks(node, layer, chosen, kept);
+  for (let j = 0; j < kept; j++) if (chosen[j] === added) return true;
+  return false;
 }

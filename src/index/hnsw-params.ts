@@ -25,7 +25,20 @@ export interface HnswParams {
   seed?: number;
   /** Slots allocated up front; default 1024. */
   initialCapacity?: number;
+  /**
+   * Fraction of used slots that may be tombstones before a delete-consolidation pass starts; default
+   * `CONSOLIDATION_RATIO`. `Infinity` turns repair off and leaves hnswlib-style mark-only deletes, the
+   * baseline benchmarks compare against. Saved in snapshots, since it decides how later deletes go.
+   */
+  consolidationRatio?: number;
 }
+
+/**
+ * Default tombstone fraction that starts a consolidation pass. A pass touches nearly every node, so
+ * larger batches amortise it better; smaller ones keep fewer dead nodes routing searches. Measured:
+ * docs/decisions/consolidation-ratio.md.
+ */
+export const CONSOLIDATION_RATIO = 0.1;
 
 /** Levels are stored in a Uint8Array; with M >= 2 a level above 30 has probability below 2^-30. */
 export const MAX_LEVEL = 30;
@@ -60,7 +73,18 @@ export function resolveParams(params: HnswParams): Required<HnswParams> {
     efSearch: checkInt("efSearch", params.efSearch ?? 64, 1, MAX_EF),
     seed: checkInt("seed", params.seed ?? 42, 0, 0xffffffff),
     initialCapacity: checkInt("initialCapacity", params.initialCapacity ?? 1024, 1, 2 ** 31),
+    consolidationRatio: checkRatio(params.consolidationRatio ?? CONSOLIDATION_RATIO),
   };
+}
+
+function checkRatio(value: unknown): number {
+  if (typeof value !== "number" || !(value >= 0)) {
+    throw new IndexError("INVALID_PARAMETER", "consolidationRatio must be a number >= 0 (Infinity: never)", {
+      parameter: "consolidationRatio",
+      value,
+    });
+  }
+  return value;
 }
 
 /** The paper's Mmax0: the largest neighbour list on layer 0. */

@@ -9,15 +9,15 @@
  *
  * Distances: each function hands its query to the vector store (`setQuery`, a copy) and scores a
  * node's unvisited neighbours in one `distances` call, which with the WASM store is one JS->WASM
- * crossing per expanded node (vector-store-wasm.ts). Measured on siftsmall (10K x 128, M 16,
- * efConstruction 200, CPU time): build 2,860 -> 5,880 inserts/s and ef-64 search 7.0K -> 11.4K QPS
- * against the per-pair JS kernels this replaced.
+ * crossing per expanded node (vector-store-wasm.ts); measured: docs/decisions/batch-distances.md.
  */
 
+import { IndexError } from "./errors.js";
 import { MaxHeap, MinHeap } from "./heap.js";
 import type { HnswGraph } from "./hnsw-graph.js";
-import { LIVE } from "./hnsw-graph.js";
+import type { SearchOptions, SearchStats } from "./types.js";
 import { QUERY } from "./vector-store.js";
+import type { VisitedSet } from "./visited.js";
 import { VisitedPool } from "./visited.js";
 
 /** Reusable state of searches over one graph (one writer and synchronous readers share it). */
@@ -32,6 +32,8 @@ export class SearchContext {
   /** Unvisited neighbours of the node being expanded, and their distances (at most Mmax0). */
   fresh: Uint32Array;
   freshDists: Float64Array;
+  /** Distances of one neighbour list during greedy descent (which calls nothing that could reuse it). */
+  descentDists: Float64Array;
   /** The last drained result set, nearest first. */
   slots = new Uint32Array(256);
   dists = new Float64Array(256);
@@ -40,6 +42,7 @@ export class SearchContext {
     this.visited = new VisitedPool(capacity);
     this.fresh = new Uint32Array(maxLinks);
     this.freshDists = new Float64Array(maxLinks);
+    this.descentDists = new Float64Array(maxLinks);
   }
 
   /** Makes room for the neighbours of one node of `graph` (its Mmax0). */
@@ -47,6 +50,7 @@ export class SearchContext {
     if (this.fresh.length >= graph.maxLinks0) return;
     this.fresh = new Uint32Array(graph.maxLinks0);
     this.freshDists = new Float64Array(graph.maxLinks0);
+    this.descentDists = new Float64Array(graph.maxLinks0);
   }
 
   /** Empties `results` into `slots`/`dists` in ascending distance order; returns the count. */
@@ -66,16 +70,17 @@ export class SearchContext {
  */
 export function greedyDescent(
   graph: HnswGraph,
+  ctx: SearchContext,
   q: Float32Array,
   qOff: number,
   entry: number,
   fromLayer: number,
   toLayer: number,
-  ctx?: SearchContext,
 ): number {
   const vectors = graph.vectors;
   vectors.setQuery(q, qOff);
-  const dists = graph.descentDists;
+  ctx.fitTo(graph);
+  const dists = ctx.descentDists;
   let cur = entry;
   let curDist = vectors.distance(QUERY, cur);
   let computed = 1;
@@ -84,20 +89,20 @@ export function greedyDescent(
     while (changed) {
       changed = false;
       const links = graph.linksArray(cur, layer);
-      const base = graph.linksBase(cur, layer);
-      const count = links[base];
+      const start = graph.linksStart(cur, layer);
+      const count = graph.linkCount(cur, layer);
       computed += count;
-      vectors.distances(QUERY, links, base + 1, count, dists);
+      vectors.distances(QUERY, links, start, count, dists);
       for (let j = 0; j < count; j++) {
         if (dists[j] < curDist) {
           curDist = dists[j];
-          cur = links[base + 1 + j];
+          cur = links[start + j];
           changed = true;
         }
       }
     }
   }
-  if (ctx !== undefined) ctx.distanceComputations += computed;
+  ctx.distanceComputations += computed;
   return cur;
 }
 
@@ -117,56 +122,80 @@ export function searchLayer(
   filter: ((id: string) => boolean) | null,
   deadline = Infinity,
 ): void {
-  const vectors = graph.vectors;
-  vectors.setQuery(q, qOff);
-  const flags = graph.flags;
-  const slotIds = graph.slotIds;
+  graph.vectors.setQuery(q, qOff);
   ctx.fitTo(graph);
-  const fresh = ctx.fresh;
-  const freshDists = ctx.freshDists;
-  const candidates = ctx.candidates;
-  const results = ctx.results;
-  candidates.clear();
-  results.clear();
+  const { candidates, results } = ctx;
   const visited = ctx.visited.acquire(graph.nodeCount);
-  const tags = visited.tags;
-  const epoch = visited.epoch;
-
-  const entryDist = vectors.distance(QUERY, entry);
-  tags[entry] = epoch;
-  candidates.push(entryDist, entry);
-  if (flags[entry] === LIVE && (filter === null || filter(slotIds[entry] as string))) {
-    results.push(entryDist, entry);
-  }
-  let bound = results.size > 0 ? entryDist : Infinity;
+  let bound = enterBeam(graph, ctx, entry, filter, visited);
   let computed = 1;
   let expansions = 0;
   while (candidates.size > 0) {
-    const cDist = candidates.topKey();
-    if (cDist > bound && results.size >= ef) break;
+    if (candidates.topKey() > bound && results.size >= ef) break;
     if (deadline !== Infinity && (++expansions & 31) === 0 && performance.now() > deadline) {
       ctx.truncated = true;
       break;
     }
     const c = candidates.topValue();
     candidates.pop();
-    const m = scoreFreshNeighbours(graph, ctx, c, layer, tags, epoch);
+    const m = scoreFreshNeighbours(graph, ctx, c, layer, visited.tags, visited.epoch);
     computed += m;
-    for (let j = 0; j < m; j++) {
-      const n = fresh[j];
-      const d = freshDists[j];
-      if (results.size < ef || d < bound) {
-        candidates.push(d, n);
-        if (flags[n] === LIVE && (filter === null || filter(slotIds[n] as string))) {
-          results.push(d, n);
-          if (results.size > ef) results.pop();
-          bound = results.topKey();
-        }
-      }
-    }
+    bound = offerFresh(graph, ctx, m, ef, bound, filter);
   }
   ctx.distanceComputations += computed;
   ctx.visited.release(visited);
+}
+
+/** True when `slot` may be a result: LIVE, and accepted by `filter` (null accepts all). */
+function accepts(graph: HnswGraph, slot: number, filter: ((id: string) => boolean) | null): boolean {
+  return graph.isLive(slot) && (filter === null || filter(graph.idAt(slot) as string));
+}
+
+/**
+ * Starts a beam at `entry` (the query already set): visited, a candidate, and a result when it is
+ * accepted. Returns the beam's bound: the entry's distance, or Infinity while no result is kept.
+ */
+function enterBeam(
+  graph: HnswGraph,
+  ctx: SearchContext,
+  entry: number,
+  filter: ((id: string) => boolean) | null,
+  visited: VisitedSet,
+): number {
+  ctx.candidates.clear();
+  ctx.results.clear();
+  const d = graph.vectors.distance(QUERY, entry);
+  visited.tags[entry] = visited.epoch;
+  ctx.candidates.push(d, entry);
+  if (!accepts(graph, entry, filter)) return Infinity;
+  ctx.results.push(d, entry);
+  return d;
+}
+
+/**
+ * Offers the `m` scored fresh neighbours in `ctx.fresh`/`ctx.freshDists` to the beam: each one nearer
+ * than the bound (or any while fewer than `ef` results are kept) becomes a candidate, and a result
+ * when accepted, the furthest result dropping out past `ef`. Returns the new bound.
+ */
+function offerFresh(
+  graph: HnswGraph,
+  ctx: SearchContext,
+  m: number,
+  ef: number,
+  bound: number,
+  filter: ((id: string) => boolean) | null,
+): number {
+  const { fresh, freshDists, candidates, results } = ctx;
+  for (let j = 0; j < m; j++) {
+    const d = freshDists[j];
+    if (results.size >= ef && d >= bound) continue;
+    const n = fresh[j];
+    candidates.push(d, n);
+    if (!accepts(graph, n, filter)) continue;
+    results.push(d, n);
+    if (results.size > ef) results.pop();
+    bound = results.topKey();
+  }
+  return bound;
 }
 
 /**
@@ -183,15 +212,36 @@ function scoreFreshNeighbours(
 ): number {
   const fresh = ctx.fresh;
   const links = graph.linksArray(c, layer);
-  const base = graph.linksBase(c, layer);
-  const count = links[base];
+  const start = graph.linksStart(c, layer);
+  const count = graph.linkCount(c, layer);
   let m = 0;
-  for (let j = 1; j <= count; j++) {
-    const n = links[base + j];
+  for (let j = 0; j < count; j++) {
+    const n = links[start + j];
     if (tags[n] === epoch) continue;
     tags[n] = epoch;
     fresh[m++] = n;
   }
   if (m > 0) graph.vectors.distances(QUERY, fresh, 0, m, ctx.freshDists);
   return m;
+}
+
+/** Checks the optional parts of a query; `ef` and `k` are checked by validation.ts. */
+export function checkSearchOptions(options: SearchOptions | undefined): {
+  filter: ((id: string) => boolean) | null;
+  deadline: number;
+  stats: SearchStats | undefined;
+} {
+  const filter = options?.filter ?? null;
+  if (filter !== null && typeof filter !== "function") {
+    throw new IndexError("INVALID_PARAMETER", "filter must be a function from id to boolean", {});
+  }
+  const deadline = options?.deadline ?? Infinity;
+  if (typeof deadline !== "number" || Number.isNaN(deadline)) {
+    throw new IndexError("INVALID_PARAMETER", "deadline must be a performance.now() time in ms", {});
+  }
+  const stats = options?.stats;
+  if (stats !== undefined && (stats === null || typeof stats !== "object")) {
+    throw new IndexError("INVALID_PARAMETER", "stats must be an object for the engine to fill in", {});
+  }
+  return { filter, deadline, stats };
 }

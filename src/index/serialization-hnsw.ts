@@ -14,23 +14,28 @@
  *           by the u32 slots it will free ("doomed"), ascending (format version 3 on)
  *
  * Sizes of all but IDS follow from the verified header and LEVL, so every announced length is checked
- * before anything is allocated from it. The header also carries `consolidationRatio`, a runtime knob
- * that changes when deletes are repaired, as float64 bits, so further writes behave identically. PASS exists for the same reason: a pass repairs a few nodes per
- * mutation (hnsw-consolidation.ts), so an index saved mid-pass must resume that very pass, not start a
- * new one over a different set of tombstones, for its graph to stay identical to one never saved. A
- * version 2 file has no PASS and loads with no pass running. Graph-level consistency (link targets,
- * entry point, doomed slots being tombstones) is then checked by `HnswIndex.fromInternals`.
+ * before anything is allocated from it. The header also carries the `consolidationRatio` parameter,
+ * which decides when deletes are repaired, as float64 bits, so further writes behave identically.
+ * PASS exists for the same reason: a pass repairs a few nodes per mutation (hnsw-consolidation.ts),
+ * so an index saved mid-pass must resume that very pass, not start a new one over a different set of
+ * tombstones, for its graph to stay identical to one never saved. A version 2 file has no PASS and
+ * loads with no pass running. Graph-level consistency (link targets, entry point, doomed slots being
+ * tombstones) is then checked by `HnswIndex.fromInternals`. The writer reads the graph through
+ * `HnswGraphView`'s raw records; the reader fills an image cut by the chunk rule (vector-store.ts).
  */
 
-import { FREE } from "./hnsw-graph.js";
-import type { HnswInternals } from "./hnsw-graph.js";
+import type { HnswInternals } from "./hnsw-graph-view.js";
+import { FREE, layer0RecordWords, upperRecordWords } from "./hnsw-graph-view.js";
+import type { HnswIndexView } from "./hnsw-index.js";
 import { HnswIndex } from "./hnsw-index.js";
 import type { HnswParams } from "./hnsw-params.js";
+import { resolveParams } from "./hnsw-params.js";
 import { bytesOf, idsByteLength, writeIds } from "./serialization-frame.js";
 import type { FrameWriter, SnapshotHeader } from "./serialization-frame.js";
 import type { FrameReader } from "./serialization-reader.js";
 import { readIdSection } from "./serialization-reader.js";
-import { CHUNK_NODES, CHUNK_SHIFT } from "./vector-store.js";
+import { CHUNK_SHIFT, chunkSlotsFor, recordBlocks } from "./vector-store.js";
+import type { VectorStoreOptions } from "./vector-store-wasm.js";
 
 /** Header fields of an HNSW snapshot, in file order; signed ones are stored as their u32 bits. */
 export const HNSW_FIELDS = [
@@ -66,8 +71,8 @@ function float64FromWords(low: number, high: number): number {
   return new Float64Array(Uint32Array.from([low, high]).buffer)[0];
 }
 
-export function hnswHeaderFields(index: HnswIndex, g: HnswInternals): number[] {
-  const params = index.params;
+export function hnswHeaderFields(params: Required<HnswParams>, v: HnswIndexView): number[] {
+  const g = v.graph;
   return [
     params.M,
     params.efConstruction,
@@ -81,90 +86,84 @@ export function hnswHeaderFields(index: HnswIndex, g: HnswInternals): number[] {
     g.freeSlots.length,
     g.entryPoint,
     g.maxLevel,
-    g.rngState,
-    ...float64Words(index.consolidationRatio),
+    v.rngState,
+    ...float64Words(params.consolidationRatio),
   ];
 }
 
 export function* writeHnswSections(
   w: FrameWriter,
   params: Required<HnswParams>,
-  g: HnswInternals,
+  v: HnswIndexView,
 ): Generator<Uint8Array> {
+  const g = v.graph;
   const n = g.nodeCount;
-  const ids = g.slotIds.slice(0, n).map((id, s) => (g.flags[s] === FREE ? undefined : id));
-  yield* w.section("LEVL", n, () => w.putBytes(g.levels.subarray(0, n)));
-  yield* w.section("FLAG", n, () => w.putBytes(g.flags.subarray(0, n)));
+  const ids = Array.from({ length: n }, (_, s) => (g.state(s) === FREE ? undefined : g.idAt(s)));
+  yield* w.section("LEVL", n, () => w.putBytes(g.levelBytes(n)));
+  yield* w.section("FLAG", n, () => w.putBytes(g.stateBytes(n)));
   yield* w.section("IDS ", idsByteLength(ids), () => writeIds(w, ids));
   yield* w.section("FREE", 4 * g.freeSlots.length, () => w.putBytes(bytesOf(Uint32Array.from(g.freeSlots))));
-  yield* w.section("VECS", 4 * n * params.dim, () =>
-    writeSlots(w, g.vectorChunks, g.chunkShift, n, params.dim),
-  );
-  const stride0 = 1 + 2 * params.M;
-  yield* w.section("LNK0", 4 * n * stride0, () => writeSlots(w, g.links0Chunks, g.chunkShift, n, stride0));
-  const upperWords = upperWordCount(g.levels, n, params.M);
-  yield* w.section("UPPR", 4 * upperWords, function* () {
+  yield* w.section("VECS", 4 * n * params.dim, () => writeBlocks(w, g.vectorRecords(n)));
+  yield* w.section("LNK0", 4 * n * layer0RecordWords(params.M), () => writeBlocks(w, g.layer0Records(n)));
+  const levels = g.levelBytes(n);
+  yield* w.section("UPPR", 4 * upperWordCount(levels, params.M), function* () {
     for (let s = 0; s < n; s++) {
-      const links = g.upperLinks[s];
-      if (g.levels[s] > 0 && links !== undefined) yield* w.putBytes(bytesOf(links));
+      const links = g.upperRecord(s);
+      if (levels[s] > 0 && links !== undefined) yield* w.putBytes(bytesOf(links));
     }
   });
-  const pass = g.consolidation ?? null;
+  const pass = v.consolidation;
   const passWords = pass === null ? [] : [pass.cursor, ...pass.doomed];
   yield* w.section("PASS", 4 * passWords.length, () => w.putBytes(bytesOf(Uint32Array.from(passWords))));
 }
 
-/** Writes the first `n` slots of per-slot records (`stride` elements each) held in chunks. */
-function* writeSlots(
-  w: FrameWriter,
-  chunks: (Float32Array | Uint32Array)[],
-  chunkShift: number,
-  n: number,
-  stride: number,
-): Generator<Uint8Array> {
-  for (let c = 0, start = 0; start < n; c++) {
-    const slots = Math.min(n - start, c === 0 ? chunks[0].length / stride : 1 << chunkShift);
-    yield* w.putBytes(bytesOf(chunks[c].subarray(0, slots * stride)));
-    start += slots;
-  }
+function* writeBlocks(w: FrameWriter, blocks: (Float32Array | Uint32Array)[]): Generator<Uint8Array> {
+  for (const block of blocks) yield* w.putBytes(bytesOf(block));
 }
 
-function upperWordCount(levels: Uint8Array, n: number, M: number): number {
+function upperWordCount(levels: Uint8Array, M: number): number {
   let words = 0;
-  for (let s = 0; s < n; s++) words += levels[s] * (1 + M);
+  for (let s = 0; s < levels.length; s++) words += upperRecordWords(M, levels[s]);
   return words;
 }
 
 /** Reads the HNSW sections after a verified header; returns the index and the number of sections. */
-export async function readHnswSections(r: FrameReader, header: SnapshotHeader): Promise<[HnswIndex, number]> {
-  const f = header.fields;
-  const params: Required<HnswParams> = {
-    dim: header.dim,
-    metric: header.metric,
-    M: f.M,
-    efConstruction: f.efConstruction,
-    efSearch: f.efSearch,
-    seed: f.seed,
-    initialCapacity: f.initialCapacity,
-  };
-  checkCounts(r, f);
-  // Constructing a tiny index validates dim and M before they size any allocation.
-  r.asCorrupt(() => new HnswIndex({ ...params, initialCapacity: 1 }));
-  const layout = chunkLayout(f.capacity);
-  const slots = await readSlotTables(r, f, layout.capacity);
-  const n = f.nodeCount;
-  const vectorChunks = layout.chunkSlots.map((count) => new Float32Array(count * params.dim));
-  await readSlots(r, "VECS", vectorChunks, n, params.dim);
-  const stride0 = 1 + 2 * params.M;
-  const links0Chunks = layout.chunkSlots.map((count) => new Uint32Array(count * stride0));
-  await readSlots(r, "LNK0", links0Chunks, n, stride0);
-  const upperLinks = await readUpper(r, slots.levels, n, params.M, layout.capacity);
+export async function readHnswSections(
+  r: FrameReader,
+  header: SnapshotHeader,
+  storage: VectorStoreOptions,
+): Promise<[HnswIndex, number]> {
+  const params = paramsOf(r, header);
+  checkCounts(r, header.fields);
   const hasPass = header.version >= 3;
+  const internals = await readImage(r, header.fields, params, hasPass);
+  r.section = "graph";
+  const index = r.asCorrupt(() => HnswIndex.fromInternals(params, internals, storage));
+  return [index, V2_SECTION_COUNT + (hasPass ? 1 : 0)];
+}
+
+/** Reads the sections after the header into an image cut by this build's chunk rule. */
+async function readImage(
+  r: FrameReader,
+  f: Record<string, number>,
+  params: Required<HnswParams>,
+  hasPass: boolean,
+): Promise<HnswInternals> {
+  const chunkSlots = chunkSlotsFor(f.capacity);
+  const capacity = chunkSlots.reduce((sum, slots) => sum + slots, 0);
+  const slots = await readSlotTables(r, f, capacity);
+  const n = f.nodeCount;
+  const vectorChunks = chunkSlots.map((count) => new Float32Array(count * params.dim));
+  await readBlocks(r, "VECS", recordBlocks(vectorChunks, n, params.dim));
+  const stride0 = layer0RecordWords(params.M);
+  const links0Chunks = chunkSlots.map((count) => new Uint32Array(count * stride0));
+  await readBlocks(r, "LNK0", recordBlocks(links0Chunks, n, stride0));
+  const upperLinks = await readUpper(r, slots.levels, n, params.M, capacity);
   const consolidation = hasPass ? await readPass(r, f.tombstoneCount) : null;
-  const internals: HnswInternals = {
+  return {
     ...slots,
     nodeCount: n,
-    capacity: layout.capacity,
+    capacity,
     chunkShift: CHUNK_SHIFT,
     vectorChunks,
     links0Chunks,
@@ -176,12 +175,18 @@ export async function readHnswSections(r: FrameReader, header: SnapshotHeader): 
     tombstoneCount: f.tombstoneCount,
     consolidation,
   };
-  r.section = "graph";
-  const index = r.asCorrupt(() => HnswIndex.fromInternals(params, internals));
-  const ratio = float64FromWords(f.consolidationRatioLow, f.consolidationRatioHigh);
-  if (!(ratio >= 0)) throw r.corrupt(`consolidation ratio ${ratio} is not a number >= 0`);
-  index.consolidationRatio = ratio;
-  return [index, V2_SECTION_COUNT + (hasPass ? 1 : 0)];
+}
+
+/** The index parameters of the header, checked (dim and M before they size any allocation). */
+function paramsOf(r: FrameReader, header: SnapshotHeader): Required<HnswParams> {
+  const f = header.fields;
+  const consolidationRatio = float64FromWords(f.consolidationRatioLow, f.consolidationRatioHigh);
+  if (!(consolidationRatio >= 0)) {
+    throw r.corrupt(`consolidation ratio ${consolidationRatio} is not a number >= 0`);
+  }
+  const { M, efConstruction, efSearch, seed, initialCapacity } = f;
+  const params = { dim: header.dim, metric: header.metric, M, efConstruction, efSearch, seed };
+  return r.asCorrupt(() => resolveParams({ ...params, initialCapacity, consolidationRatio }));
 }
 
 /** Reads LEVL, FLAG, IDS and FREE into per-slot arrays sized to `capacity`. */
@@ -219,35 +224,23 @@ function checkCounts(r: FrameReader, f: Record<string, number>): void {
   }
 }
 
-/** Chunk sizes for `capacity` slots under this build's chunk rule (see vector-store.ts). */
-function chunkLayout(capacity: number): { capacity: number; chunkSlots: number[] } {
-  const first = Math.max(1, Math.min(capacity, CHUNK_NODES));
-  const full = Math.ceil((capacity - first) / CHUNK_NODES);
-  return {
-    capacity: first + full * CHUNK_NODES,
-    chunkSlots: [first, ...new Array<number>(full).fill(CHUNK_NODES)],
-  };
-}
-
 async function readSection(r: FrameReader, tag: string, target: Uint8Array): Promise<void> {
   await r.openSection(tag, target.length);
   await r.readInto(target);
   await r.closeSection();
 }
 
-async function readSlots(
+/** Reads a section of per-slot records straight into `blocks` (views of the image's chunks). */
+async function readBlocks(
   r: FrameReader,
   tag: string,
-  chunks: (Float32Array | Uint32Array)[],
-  n: number,
-  stride: number,
+  blocks: (Float32Array | Uint32Array)[],
 ): Promise<void> {
-  await r.openSection(tag, 4 * n * stride);
-  for (let c = 0, start = 0; start < n; c++) {
-    const slots = Math.min(n - start, chunks[c].length / stride);
-    await r.readInto(bytesOf(chunks[c].subarray(0, slots * stride)));
-    start += slots;
-  }
+  await r.openSection(
+    tag,
+    blocks.reduce((bytes, block) => bytes + block.byteLength, 0),
+  );
+  for (const block of blocks) await r.readInto(bytesOf(block));
   await r.closeSection();
 }
 
@@ -258,11 +251,11 @@ async function readUpper(
   M: number,
   capacity: number,
 ): Promise<(Uint32Array | undefined)[]> {
-  await r.openSection("UPPR", 4 * upperWordCount(levels, n, M));
+  await r.openSection("UPPR", 4 * upperWordCount(levels.subarray(0, n), M));
   const upper = new Array<Uint32Array | undefined>(capacity).fill(undefined);
   for (let s = 0; s < n; s++) {
     if (levels[s] === 0) continue;
-    const links = new Uint32Array(levels[s] * (1 + M));
+    const links = new Uint32Array(upperRecordWords(M, levels[s]));
     await r.readInto(bytesOf(links));
     upper[s] = links;
   }

@@ -5,8 +5,9 @@
  * Contract:
  * - `serializeIndex(index)` yields chunks of at most 1 MiB that the consumer owns. It reads the index
  *   lazily, so the index must not be mutated until the generator is exhausted (or abandoned).
- * - `deserializeIndex(chunks)` accepts any sync or async iterable of Uint8Array (an `fs.ReadStream`
- *   works), reads it chunk by chunk without joining it, and returns an index that answers every query
+ * - `deserializeIndex(chunks, options)` accepts any sync or async iterable of Uint8Array (an
+ *   `fs.ReadStream` works), reads it chunk by chunk without joining it, and returns an index (its
+ *   vectors stored as `options.storage` says) that answers every query
  *   exactly as the saved one did and evolves identically under further writes (the HNSW level
  *   generator's state is saved). Damage is `IndexError` CORRUPT_INDEX, a version this build cannot read
  *   is UNSUPPORTED_VERSION; the message names the section and what was expected.
@@ -36,8 +37,14 @@ import { HNSW_FIELDS, hnswHeaderFields, readHnswSections, writeHnswSections } fr
 import { FrameReader, readIdSection } from "./serialization-reader.js";
 import type { Metric } from "./types.js";
 import { METRICS } from "./types.js";
+import type { VectorStoreOptions } from "./vector-store-wasm.js";
 
 export type SerializableIndex = HnswIndex | BruteForceIndex;
+
+export interface DeserializeOptions {
+  /** Where a restored HNSW index keeps its vectors (default: WASM when possible). */
+  storage?: VectorStoreOptions;
+}
 
 const KIND_HNSW = 1;
 const KIND_BRUTE_FORCE = 2;
@@ -48,9 +55,9 @@ export function* serializeIndex(index: SerializableIndex): Generator<Uint8Array>
   assertLittleEndian();
   const w = new FrameWriter();
   if (index instanceof HnswIndex) {
-    const internals = index.internals();
-    writeHeader(w, KIND_HNSW, index.metric, index.dim, hnswHeaderFields(index, internals));
-    yield* writeHnswSections(w, index.params, internals);
+    const view = index.view();
+    writeHeader(w, KIND_HNSW, index.metric, index.dim, hnswHeaderFields(index.params, view));
+    yield* writeHnswSections(w, index.params, view);
     w.putTrailer();
   } else if (index instanceof BruteForceIndex) {
     const { ids, vectors } = index.internals();
@@ -66,6 +73,7 @@ export function* serializeIndex(index: SerializableIndex): Generator<Uint8Array>
 
 export async function deserializeIndex(
   chunks: AsyncIterable<Uint8Array> | Iterable<Uint8Array>,
+  options: DeserializeOptions = {},
 ): Promise<SerializableIndex> {
   assertLittleEndian();
   const r = new FrameReader(chunks);
@@ -74,7 +82,7 @@ export async function deserializeIndex(
     let index: SerializableIndex;
     let sections: number;
     if (header.kind === KIND_HNSW) {
-      [index, sections] = await readHnswSections(r, header);
+      [index, sections] = await readHnswSections(r, header, options.storage ?? {});
     } else {
       index = await readBruteForceSections(r, header);
       sections = BRUTE_FORCE_SECTIONS;

@@ -5,6 +5,8 @@
  * can run over both and the service above never depends on which one it holds.
  */
 
+import type { DistanceKernel } from "./distance.js";
+
 /** Distance functions. `cosine` normalises vectors once at insert; `dot` ranks by larger inner product. */
 export type Metric = "l2" | "cosine" | "dot";
 
@@ -75,26 +77,53 @@ export interface VectorIndex {
   /** Live ids, in no particular order. */
   ids(): IterableIterator<string>;
   stats(): IndexStats;
+  /**
+   * An exact scan of the `k` nearest live points of each of `queries` (validated and copied now). For
+   * monitoring and ground truth, not serving: a full scan is O(size) per query.
+   */
+  exactScanner(queries: readonly ArrayLike<number>[], k: number, options?: ExactScanOptions): ExactScanner;
 }
 
-/** Receives one (query, live point) pair of an exact scan; `query` indexes the scanner's queries. */
-export type SlotScanVisitor = (query: number, id: string, distance: number) => void;
+/** One neighbour found by an exact scan, with its distance in the scan's kernel unit. */
+export interface ScanNeighbor {
+  id: string;
+  distance: number;
+}
+
+/** Options of `VectorIndex.exactScanner`. */
+export interface ExactScanOptions {
+  /**
+   * The kernel results are ranked and reported by (default `kernelFor(metric)`: squared L2, 1 - cosine,
+   * negated dot, applied to the queries as given). An engine may rank with its own faster kernel when
+   * that orders points alike (`ranksLike` in distance.ts), then rescores the k survivors with this one.
+   */
+  kernel?: DistanceKernel;
+  /** Per query, an id that must not be returned (the query point itself). */
+  excludeIds?: readonly (string | undefined)[];
+}
 
 /**
- * A read-only exact scan of an engine's live points by slot range (`HnswIndex.exactScanner`), for
- * quality probes: distances come from the engine's own kernels on vectors in place.
+ * An exact k-NN scan of an engine's live points by slot range (`VectorIndex.exactScanner`), for
+ * ground truth and quality probes: a caller scans `[0, slotCount)` in as many ranges as it likes,
+ * yielding between them, then reads each query's neighbours. Read-only; see exact-scan.ts.
  */
-export interface SlotScanner {
+export interface ExactScanner {
   readonly queryCount: number;
+  /** One past the highest slot in use now (it may grow between calls as points are added). */
+  readonly slotCount: number;
   /** Compares every query with the live slots in `[from, to)`; returns how many slots were live. */
-  scan(from: number, to: number, visit: SlotScanVisitor): number;
+  scan(from: number, to: number): number;
+  /**
+   * Query `query`'s k nearest live points found so far, nearest first (ties by id), with distances
+   * exactly the kernel's; ids deleted since they were seen are left out.
+   */
+  neighbors(query: number): ScanNeighbor[];
 }
 
-/** An engine that offers `SlotScanner`s; a full scan walks slots `[0, slotCount)`. */
-export interface ExactScanSource {
+/** An engine that can name the id in a slot, so samplers can draw random slots (`HnswIndex`). */
+export interface SlotSource {
   /** One past the highest slot in use (grows with inserts, never beyond the slots allocated). */
   readonly slotCount: number;
-  exactScanner(queries: readonly ArrayLike<number>[]): SlotScanner;
   /** The live id in `slot`; undefined for a free or tombstoned slot or one outside `[0, slotCount)`. */
   idAtSlot(slot: number): string | undefined;
 }

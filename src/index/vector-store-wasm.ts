@@ -5,15 +5,15 @@
  *
  * Layout (bytes): [QUERY: dim floats, padded to 16][batch slots: BATCH uint32][batch out: BATCH
  * float32][vectors: slot s at VECTORS + s * 4 * dim]. `chunks` are Float32Array views of that area cut
- * by the usual chunk rule, so `internals()` and serialization see the same layout as with JS chunks.
+ * by the usual chunk rule, so the graph and serialization see the same layout as with JS chunks.
  *
  * Why one memory grown in place, and not one memory per chunk: a kernel reads only its own instance's
  * memory, so with a memory per chunk every neighbour list spanning chunks would need its distances
  * split by chunk and every query copied into every chunk. V8 on 64-bit reserves the address space of
- * a wasm memory up front, so `memory.grow` commits pages without copying: measured 60 grows of 32 MiB
- * to 1.9 GiB in 53 ms total (0.9 ms each, 5.8 ms the worst), i.e. growth by whole chunks stays cheap
- * and never copies the vectors. The bound is wasm32's 4 GiB (8.3M vectors at dim 128, 1.1M at dim
- * 960): past it the graph moves its vectors once into a `JsVectorStore` (`canHold` tells it when).
+ * a wasm memory up front, so `memory.grow` commits pages without copying: growth by whole chunks stays
+ * cheap and never copies the vectors (measured: docs/decisions/wasm-memory-growth.md). The bound is
+ * wasm32's 4 GiB (8.3M vectors at dim 128, 1.1M at dim 960), or `VectorStoreOptions.wasmMaxBytes`:
+ * past it the graph moves its vectors once into a `JsVectorStore` (`canHold` tells it when).
  * If the engine refuses a new memory (no WebAssembly, no SIMD, or address space exhausted by many
  * live memories), `createVectorStore` returns a `JsVectorStore`: same results, JS kernel speed.
  *
@@ -30,14 +30,16 @@ import { CHUNK_NODES, JsVectorStore, VectorStore, planGrowth } from "./vector-st
 const PAGE_BYTES = 65_536;
 /** wasm32 addresses are 32 bits: a memory never exceeds 4 GiB (65,536 pages). */
 export const WASM_MAX_BYTES = 65_536 * PAGE_BYTES;
-/** The bound `canHold` applies: WASM_MAX_BYTES, lowered only by tests of the move to JS chunks. */
-let maxBytes = WASM_MAX_BYTES;
 
-/** Sets the memory bound of WASM stores (at most WASM_MAX_BYTES); returns the previous one. For tests. */
-export function setWasmStoreLimit(bytes: number): number {
-  const previous = maxBytes;
-  maxBytes = Math.min(WASM_MAX_BYTES, bytes);
-  return previous;
+/** How an index stores its vectors: chosen per index, never process-wide. */
+export interface VectorStoreOptions {
+  /** "auto" (default): WASM when possible; "js": always JS chunks (comparisons, tests of the fallback). */
+  backend?: "auto" | "js";
+  /**
+   * The bound past which a WASM store's vectors move to JS chunks: WASM_MAX_BYTES (the default) or
+   * lower, which only tests of that move need.
+   */
+  wasmMaxBytes?: number;
 }
 /** Slots per batch call; longer lists are split (layer-0 lists hold at most 2M). */
 const BATCH = 256;
@@ -56,13 +58,22 @@ export class WasmVectorStore extends VectorStore {
   readonly #outByte: number;
   readonly #vectorsByte: number;
   readonly #stride: number;
+  readonly #maxBytes: number;
   #capacity = 0;
   #query!: Float32Array;
   #slots!: Uint32Array;
   #out!: Float32Array;
 
-  constructor(dim: number, kernel: WasmMetric, bias: number, sign: number, initialCapacity: number) {
+  constructor(
+    dim: number,
+    kernel: WasmMetric,
+    bias: number,
+    sign: number,
+    initialCapacity: number,
+    maxBytes = WASM_MAX_BYTES,
+  ) {
     super(dim);
+    this.#maxBytes = Math.min(WASM_MAX_BYTES, maxBytes);
     this.#stride = dim * 4;
     this.#slotsByte = (this.#stride + 15) & ~15;
     this.#outByte = this.#slotsByte + BATCH * 4;
@@ -86,9 +97,9 @@ export class WasmVectorStore extends VectorStore {
     return this.#memory.buffer.byteLength;
   }
 
-  /** True when `needed` slots fit under the 4 GiB bound (otherwise move to a JsVectorStore). */
+  /** True when `needed` slots fit under the memory bound (otherwise move to a JsVectorStore). */
   canHold(needed: number): boolean {
-    return this.#vectorsByte + this.#planned(needed) * this.#stride <= maxBytes;
+    return this.#vectorsByte + this.#planned(needed) * this.#stride <= this.#maxBytes;
   }
 
   ensureCapacity(needed: number): void {
@@ -149,26 +160,22 @@ export class WasmVectorStore extends VectorStore {
   }
 }
 
-/** Which store `createVectorStore` builds: "auto" (WASM when possible) or "js" (tests, comparisons). */
-let backend: "auto" | "js" = "auto";
-
-/** Sets the store new graphs use; returns the previous setting (for tests and benchmarks). */
-export function setVectorBackend(next: "auto" | "js"): "auto" | "js" {
-  const previous = backend;
-  backend = next;
-  return previous;
-}
-
+/** Whether this runtime has WebAssembly SIMD: a fact of the process, probed once. */
 let simd: boolean | undefined;
 
 /**
- * A store for `kernel`: a WasmVectorStore when the kernel is one of distance.ts's three (so the WASM
- * kernel computes the same distance), WebAssembly SIMD is available and a memory can be had;
- * otherwise a JsVectorStore calling `kernel`.
+ * A store for `kernel`: a WasmVectorStore when `options.backend` allows it, the kernel is one of
+ * distance.ts's three (so the WASM kernel computes the same distance), WebAssembly SIMD is available
+ * and a memory can be had; otherwise a JsVectorStore calling `kernel`.
  */
-export function createVectorStore(dim: number, kernel: DistanceKernel, initialCapacity: number): VectorStore {
+export function createVectorStore(
+  dim: number,
+  kernel: DistanceKernel,
+  initialCapacity: number,
+  options: VectorStoreOptions = {},
+): VectorStore {
   simd ??= isWasmSimdSupported();
-  if (backend === "auto" && simd) {
+  if ((options.backend ?? "auto") === "auto" && simd) {
     const spec =
       kernel === l2Squared
         ? (["l2", 0, 1] as const)
@@ -179,7 +186,7 @@ export function createVectorStore(dim: number, kernel: DistanceKernel, initialCa
             : undefined;
     if (spec !== undefined) {
       try {
-        return new WasmVectorStore(dim, spec[0], spec[1], spec[2], initialCapacity);
+        return new WasmVectorStore(dim, spec[0], spec[1], spec[2], initialCapacity, options.wasmMaxBytes);
       } catch (error) {
         if (!(error instanceof RangeError)) throw error;
       }
@@ -193,9 +200,10 @@ export function vectorStoreFromChunks(
   dim: number,
   kernel: DistanceKernel,
   chunks: Float32Array[],
+  options: VectorStoreOptions = {},
 ): VectorStore {
   const capacity = chunks.reduce((n, c) => n + c.length / dim, 0);
-  const store = createVectorStore(dim, kernel, chunks[0].length / dim);
+  const store = createVectorStore(dim, kernel, chunks[0].length / dim, options);
   if (!(store instanceof WasmVectorStore) || !store.canHold(capacity)) {
     return JsVectorStore.fromChunks(dim, chunks, kernel);
   }

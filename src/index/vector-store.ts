@@ -12,8 +12,8 @@
  *
  * Growth (see `planGrowth`): chunk 0 doubles until it holds CHUNK_NODES slots, so small indexes stay
  * small; beyond that whole chunks are appended, so tens of millions of vectors never need one giant
- * reallocation or copy. Cost measured on siftsmall (10K x 128, CPU time): no measurable cost from the
- * chunk lookup (one array load per visited node).
+ * reallocation or copy; the chunk lookup is one array load per visited node, at no measurable cost
+ * (docs/decisions/vector-chunks.md).
  */
 
 import type { DistanceKernel, PairKernel } from "./distance.js";
@@ -43,6 +43,31 @@ export function planGrowth(
   const capacity = first + Math.max(0, chunkCount - 1) * CHUNK_NODES;
   const appendFull = needed > capacity ? Math.ceil((needed - capacity) / CHUNK_NODES) : 0;
   return { chunk0Slots: first, appendFull };
+}
+
+/** The chunk sizes, in slots, that hold `capacity` slots under the chunk rule (a snapshot's layout). */
+export function chunkSlotsFor(capacity: number): number[] {
+  const first = Math.max(1, Math.min(capacity, CHUNK_NODES));
+  const full = Math.ceil((capacity - first) / CHUNK_NODES);
+  return [first, ...new Array<number>(full).fill(CHUNK_NODES)];
+}
+
+/**
+ * Views of the first `n` records (`stride` elements each) of per-slot data held in `chunks` under the
+ * chunk rule, in slot order: how such data is written to, and read from, a snapshot without copying.
+ */
+export function recordBlocks<T extends Float32Array | Uint32Array>(
+  chunks: readonly T[],
+  n: number,
+  stride: number,
+): T[] {
+  const blocks: T[] = [];
+  for (let c = 0, start = 0; start < n; c++) {
+    const slots = Math.min(n - start, chunks[c].length / stride);
+    blocks.push(chunks[c].subarray(0, slots * stride) as T);
+    start += slots;
+  }
+  return blocks;
 }
 
 /** The storage API shared by both implementations; the slot accessors work on `chunks` alike. */

@@ -21,9 +21,8 @@
  * quantity Elliott and Clark found recall to depend on.
  */
 
-import type { SeededRandom } from "../index/random.js";
-import { l2Squared } from "../index/distance.js";
-import type { VectorIndex } from "../index/types.js";
+import { l2Squared } from "../index/index.js";
+import type { SeededRandom, VectorIndex } from "../index/index.js";
 import type { ScanBudget, ScanQuery } from "./exact-scan.js";
 import { exactKnnScan } from "./exact-scan.js";
 import { sampleLivePoints } from "./sampling.js";

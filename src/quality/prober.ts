@@ -16,8 +16,8 @@
  * tick tries again. `runRecallProbe()` / `runLidProbe()` run a probe at once (tests, diagnostics).
  */
 
-import { SeededRandom } from "../index/random.js";
-import type { VectorIndex } from "../index/types.js";
+import { SeededRandom } from "../index/index.js";
+import type { VectorIndex } from "../index/index.js";
 import type { ScanBudget } from "./exact-scan.js";
 import { ScanAbortedError } from "./exact-scan.js";
 import { estimateLid } from "./lid-estimator.js";

@@ -22,10 +22,8 @@
  * I/O and schedules nothing itself beyond the scan's yields.
  */
 
-import { kernelFor } from "../index/distance.js";
-import { IndexError } from "../index/errors.js";
-import type { DistanceKernel } from "../index/distance.js";
-import type { VectorIndex } from "../index/types.js";
+import { IndexError, kernelFor } from "../index/index.js";
+import type { DistanceKernel, VectorIndex } from "../index/index.js";
 import type { ScanBudget, ScanNeighbor, ScanQuery } from "./exact-scan.js";
 import { DEFAULT_SLICE_MS, ScanAbortedError, exactKnnScan, yieldWithSetImmediate } from "./exact-scan.js";
 

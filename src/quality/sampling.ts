@@ -5,7 +5,7 @@
  * per record, so feeding it from the search path costs a copy of one vector). `sampleLivePoints`
  * draws a uniform sample of live ids by reservoir sampling (Vitter's Algorithm R) over one lazy walk
  * of `ids()`, cut into slices like the exact scan, so it never materialises the id set; on an engine
- * that can name the id in a slot (`ExactScanSource.idAtSlot`, HnswIndex) it draws random slots instead
+ * that can name the id in a slot (`SlotSource.idAtSlot`, HnswIndex) it draws random slots instead
  * and keeps the live ones, O(n) rather than O(size), as long as live slots are plentiful (see
  * `sampleBySlot`).
  * `pickProbeQueries` prefers recent searches (they are what users actually ask) and tops up with
@@ -14,8 +14,7 @@
  * All randomness comes from a caller-provided seeded source.
  */
 
-import type { SeededRandom } from "../index/random.js";
-import type { ExactScanSource, VectorIndex } from "../index/types.js";
+import type { SeededRandom, SlotSource, VectorIndex } from "../index/index.js";
 import type { ScanBudget, ScanQuery } from "./exact-scan.js";
 import {
   DEFAULT_MAX_VECTORS_PER_SLICE,
@@ -113,7 +112,7 @@ const SLOT_DRAWS_PER_SAMPLE = 16;
  * draws cost microseconds.
  */
 function sampleBySlot(index: VectorIndex, n: number, random: SeededRandom): string[] | undefined {
-  const source = index as Partial<ExactScanSource>;
+  const source = index as Partial<SlotSource>;
   if (typeof source.idAtSlot !== "function" || typeof source.slotCount !== "number") return undefined;
   const slotCount = source.slotCount;
   if (index.size * 2 < slotCount || n * 4 > index.size) return undefined;

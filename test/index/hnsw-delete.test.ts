@@ -2,15 +2,7 @@ import { describe, expect, it } from "vitest";
 import { checkGraph } from "../../src/index/graph-checker.js";
 import { HnswIndex } from "../../src/index/hnsw-index.js";
 import { SeededRandom } from "../../src/index/random.js";
-import { gaussianClusters, recallAt } from "./hnsw-fixtures.js";
-
-/** Layer-0 neighbours of `slot`, sorted, read through the documented internals layout. */
-function layer0(index: HnswIndex, slot: number): number[] {
-  const x = index.internals();
-  const stride = 1 + 2 * index.params.M;
-  const chunk = x.links0Chunks[0];
-  return Array.from(chunk.subarray(slot * stride + 1, slot * stride + 1 + chunk[slot * stride])).sort();
-}
+import { gaussianClusters, layer0, recallAt } from "./hnsw-fixtures.js";
 
 function shuffled<T>(items: T[], seed: number): T[] {
   const rng = new SeededRandom(seed);
@@ -22,8 +14,8 @@ function shuffled<T>(items: T[], seed: number): T[] {
   return out;
 }
 
-function buildClusters(n: number, dim: number, seed: number) {
-  const index = new HnswIndex({ dim, metric: "l2", M: 12, efConstruction: 100, seed });
+function buildClusters(n: number, dim: number, seed: number, consolidationRatio?: number) {
+  const index = new HnswIndex({ dim, metric: "l2", M: 12, efConstruction: 100, seed, consolidationRatio });
   const live = new Map<string, Float32Array>();
   gaussianClusters(n, dim, 16, seed).forEach((p, i) => {
     index.upsert(`p${i}`, p);
@@ -47,14 +39,13 @@ describe("HnswIndex deletes", () => {
       [0, 1],
     ]);
     index.upsert("p4", [2.1, 0]);
-    expect(index.internals().nodeCount).toBe(4);
-    expect(index.internals().slotIds[2]).toBe("p4");
+    expect(index.view().graph.nodeCount).toBe(4);
+    expect(index.view().graph.idAt(2)).toBe("p4");
     expect(index.search([2, 0], 1)[0].id).toBe("p4");
   });
 
   it("returns a deleted id in no search result, even before repair", () => {
-    const { index, live } = buildClusters(600, 8, 1);
-    index.consolidationRatio = Infinity;
+    const { index, live } = buildClusters(600, 8, 1, Infinity);
     const gone = shuffled([...live.keys()], 2).slice(0, 200);
     for (const id of gone) {
       expect(index.delete(id)).toBe(true);
@@ -74,17 +65,17 @@ describe("HnswIndex deletes", () => {
   it("promotes a live node of the top level when the entry point is deleted", () => {
     const { index, live } = buildClusters(800, 8, 3);
     for (let round = 0; round < 5; round++) {
-      const before = index.internals();
-      const entryId = before.slotIds[before.entryPoint] as string;
+      const x = index.view().graph;
+      const before = x.entryPoint;
+      const entryId = x.idAt(before) as string;
       index.delete(entryId);
       live.delete(entryId);
-      const x = index.internals();
-      expect(x.entryPoint).not.toBe(before.entryPoint);
-      expect(x.flags[x.entryPoint]).toBe(0);
+      expect(x.entryPoint).not.toBe(before);
+      expect(x.state(x.entryPoint)).toBe(0);
       let top = 0;
-      for (let s = 0; s < x.nodeCount; s++) if (x.flags[s] === 0) top = Math.max(top, x.levels[s]);
+      for (let s = 0; s < x.nodeCount; s++) if (x.state(s) === 0) top = Math.max(top, x.level(s));
       expect(x.maxLevel).toBe(top);
-      expect(x.levels[x.entryPoint]).toBe(top);
+      expect(x.level(x.entryPoint)).toBe(top);
     }
     expect(recallAt(index, live, gaussianClusters(40, 8, 16, 3, 103), 10)).toBeGreaterThanOrEqual(0.95);
   });
@@ -117,11 +108,11 @@ describe("HnswIndex deletes", () => {
         index.upsert(`p${next}`, v);
         live.set(`p${next++}`, v);
       }
-      capacities.push(index.internals().capacity);
+      capacities.push(index.view().graph.capacity);
     }
     expect(index.size).toBe(2000);
     expect(new Set(capacities.slice(1)).size).toBe(1);
-    expect(index.internals().nodeCount).toBeLessThanOrEqual(2000 * 1.12);
+    expect(index.view().graph.nodeCount).toBeLessThanOrEqual(2000 * 1.12);
     const report = checkGraph(index);
     expect(report.linksToFreedSlots).toBe(0);
     expect(recallAt(index, live, gaussianClusters(50, 16, 16, 6, 108), 10)).toBeGreaterThanOrEqual(0.95);
@@ -129,14 +120,14 @@ describe("HnswIndex deletes", () => {
 
   it("reuses freed slots, so the slot high-water mark stays put under churn", () => {
     const { index } = buildClusters(500, 4, 9);
-    const before = index.internals().nodeCount;
+    const before = index.view().graph.nodeCount;
     for (let round = 0; round < 20; round++) {
       for (let i = 0; i < 50; i++) index.delete(`p${i}`);
       index.consolidateDeletes();
       for (let i = 0; i < 50; i++) index.upsert(`p${i}`, [round, i, 0, 1]);
     }
-    expect(index.internals().nodeCount).toBe(before);
-    expect(index.internals().freeSlots).toHaveLength(0);
+    expect(index.view().graph.nodeCount).toBe(before);
+    expect(index.view().graph.freeSlots).toHaveLength(0);
   });
 
   it("spreads a consolidation pass over later mutations, with searches correct at every step", () => {

@@ -1,9 +1,11 @@
 /**
  * Seeded data and exact answers for the HNSW tests: Gaussian clusters, an exact k-NN scan written with
- * the engine's own distance kernels (so exact and approximate distances agree bit for bit), and recall.
+ * the engine's own distance kernels (so exact and approximate distances agree bit for bit), recall,
+ * and doctored graph views for the checker.
  */
 
 import { kernelFor, reportedDistance } from "../../src/index/distance.js";
+import type { HnswGraphView } from "../../src/index/hnsw-graph-view.js";
 import type { HnswIndex } from "../../src/index/hnsw-index.js";
 import { SeededRandom } from "../../src/index/random.js";
 import type { Metric } from "../../src/index/types.js";
@@ -64,4 +66,31 @@ export function recallAt(
       if (truth.has(hit.id)) hits++;
   }
   return hits / (queries.length * k);
+}
+
+/** Layer-0 neighbours of `slot`, sorted. */
+export function layer0(index: HnswIndex, slot: number): number[] {
+  return index
+    .view()
+    .graph.neighbors(slot, 0)
+    .sort((a, b) => a - b);
+}
+
+/**
+ * `view` with the layer-0 lists of some slots replaced: graphs no engine builds (self links, overfull
+ * or dangling lists), to show the checker what damage looks like.
+ */
+export function withLayer0Lists(view: HnswGraphView, lists: ReadonlyMap<number, number[]>): HnswGraphView {
+  const replaced = (slot: number, layer: number): number[] | undefined =>
+    layer === 0 ? lists.get(slot) : undefined;
+  return new Proxy(view, {
+    get(target, key) {
+      if (key === "neighbors")
+        return (s: number, l: number) => (replaced(s, l) ?? target.neighbors(s, l)).slice();
+      if (key === "linkCount")
+        return (s: number, l: number) => replaced(s, l)?.length ?? target.linkCount(s, l);
+      const value: unknown = Reflect.get(target, key, target);
+      return typeof value === "function" ? value.bind(target) : value;
+    },
+  });
 }

@@ -4,29 +4,11 @@ import type { HnswInternals } from "../../src/index/hnsw-index.js";
 import { HnswIndex } from "../../src/index/hnsw-index.js";
 import { gaussianClusters } from "./hnsw-fixtures.js";
 
-/** Layer-0 records of these tests are 1 + 2M = 17 words long (M = 8). */
-
-/** A deep copy, as a snapshot round trip would produce. */
-function copy(x: HnswInternals): HnswInternals {
-  return {
-    ...x,
-    vectorChunks: x.vectorChunks.map((c) => c.slice()),
-    links0Chunks: x.links0Chunks.map((c) => c.slice()),
-    upperLinks: x.upperLinks.map((u) => u?.slice()),
-    levels: x.levels.slice(),
-    flags: x.flags.slice(),
-    slotIds: x.slotIds.slice(),
-    freeSlots: x.freeSlots.slice(),
-    consolidation: x.consolidation
-      ? { doomed: x.consolidation.doomed.slice(), cursor: x.consolidation.cursor }
-      : null,
-  };
-}
+/** Layer-0 records of these tests are 1 + 2M = 17 words long (M = 8): the damage below writes them. */
 
 function churned(): HnswIndex {
-  const index = new HnswIndex({ dim: 8, metric: "cosine", M: 8, seed: 5 });
+  const index = new HnswIndex({ dim: 8, metric: "cosine", M: 8, seed: 5, consolidationRatio: Infinity });
   gaussianClusters(600, 8, 4, 5).forEach((p, i) => index.upsert(`p${i}`, p));
-  index.consolidationRatio = Infinity;
   for (let i = 0; i < 60; i++) index.delete(`p${i * 3}`);
   index.consolidateDeletes();
   for (let i = 0; i < 20; i++) index.delete(`p${i * 3 + 1}`);
@@ -37,8 +19,7 @@ describe("HnswIndex internals and fromInternals", () => {
   it("restores an index that answers and grows exactly like the original", () => {
     const original = churned();
     const params = original.params;
-    const restored = HnswIndex.fromInternals(params, copy(original.internals()));
-    restored.consolidationRatio = Infinity;
+    const restored = HnswIndex.fromInternals(params, original.toInternals());
     expect(restored.stats()).toEqual(original.stats());
     expect([...restored.ids()].sort()).toEqual([...original.ids()].sort());
     const more = gaussianClusters(50, 8, 4, 5, 55);
@@ -47,7 +28,7 @@ describe("HnswIndex internals and fromInternals", () => {
       restored.upsert(`n${i}`, p);
     });
     for (const q of more.slice(0, 10)) expect(restored.search(q, 10)).toEqual(original.search(q, 10));
-    expect(restored.internals().levels).toEqual(original.internals().levels);
+    expect(restored.toInternals().levels).toEqual(original.toInternals().levels);
   });
 
   it("resumes a consolidation pass in progress and continues exactly like the original", () => {
@@ -56,7 +37,7 @@ describe("HnswIndex internals and fromInternals", () => {
     points.forEach((p, i) => original.upsert(`p${i}`, p));
     let v = 0;
     while (!original.consolidating) original.delete(`p${v++ * 7}`);
-    const saved = copy(original.internals());
+    const saved = original.toInternals();
     expect(saved.consolidation?.doomed.length).toBeGreaterThan(0);
     const restored = HnswIndex.fromInternals(original.params, saved);
     expect(restored.consolidating).toBe(true);
@@ -67,7 +48,7 @@ describe("HnswIndex internals and fromInternals", () => {
     });
     expect(restored.consolidating).toBe(original.consolidating);
     expect(restored.stats()).toEqual(original.stats());
-    expect(restored.internals().links0Chunks[0]).toEqual(original.internals().links0Chunks[0]);
+    expect(restored.toInternals().links0Chunks[0]).toEqual(original.toInternals().links0Chunks[0]);
     for (const q of more.slice(0, 10)) expect(restored.search(q, 10)).toEqual(original.search(q, 10));
   });
 
@@ -90,7 +71,7 @@ describe("HnswIndex internals and fromInternals", () => {
     ],
   ])("refuses a snapshot with %s as CORRUPT_INDEX", (_name, damage) => {
     const index = churned();
-    const x = copy(index.internals());
+    const x = index.toInternals();
     damage(x);
     let error: unknown;
     try {

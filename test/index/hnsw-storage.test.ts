@@ -1,6 +1,13 @@
 import { describe, expect, it } from "vitest";
 import { kernelFor, l2Squared, pairKernelFor } from "../../src/index/distance.js";
-import { FREE, HnswGraph, LIVE, TOMBSTONE } from "../../src/index/hnsw-graph.js";
+import { HnswGraph } from "../../src/index/hnsw-graph.js";
+import {
+  FREE,
+  LIVE,
+  TOMBSTONE,
+  layer0RecordWords,
+  upperRecordWords,
+} from "../../src/index/hnsw-graph-view.js";
 import { HnswIndex } from "../../src/index/hnsw-index.js";
 import { SeededRandom } from "../../src/index/random.js";
 import { CHUNK_NODES, JsVectorStore, planGrowth } from "../../src/index/vector-store.js";
@@ -34,20 +41,21 @@ describe("chunked HNSW storage", () => {
   });
 
   it("allocates slots across a chunk boundary with links, levels and states beside each", () => {
-    const graph = new HnswGraph(2, 4, l2Squared, 16);
+    const graph = new HnswGraph(2, 4, l2Squared, new JsVectorStore(2, 16, l2Squared));
     const n = CHUNK_NODES + 10;
     for (let i = 0; i < n; i++) graph.allocate(`n${i}`, i === CHUNK_NODES ? 1 : 0, Float32Array.of(i, -i));
-    expect(graph.links0).toHaveLength(2);
-    expect(graph.links0[1]).toHaveLength(CHUNK_NODES * graph.stride0);
+    const records = graph.layer0Records(graph.capacity);
+    expect(records).toHaveLength(2);
+    expect(records[1]).toHaveLength(CHUNK_NODES * layer0RecordWords(4));
     const last = n - 1;
-    expect(Array.from(graph.vectors.view(last))).toEqual([last, -last]);
-    expect(graph.idToSlot.get(`n${last}`)).toBe(last);
-    expect(graph.flags[last]).toBe(LIVE);
-    expect(graph.upper[CHUNK_NODES]?.length).toBe(graph.strideUp);
+    expect(Array.from(graph.vector(last))).toEqual([last, -last]);
+    expect(graph.slotOf(`n${last}`)).toBe(last);
+    expect(graph.state(last)).toBe(LIVE);
+    expect(graph.upperRecord(CHUNK_NODES)?.length).toBe(upperRecordWords(4, 1));
     graph.markTombstone(last);
-    expect(graph.flags[last]).toBe(TOMBSTONE);
+    expect(graph.state(last)).toBe(TOMBSTONE);
     graph.release(last);
-    expect(graph.flags[last]).toBe(FREE);
+    expect(graph.state(last)).toBe(FREE);
     expect(graph.allocate("again", 0, Float32Array.of(1, 1))).toBe(last);
   });
 

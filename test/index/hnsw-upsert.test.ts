@@ -23,10 +23,10 @@ describe("HnswIndex upserts", () => {
     pts.forEach((p, i) => index.upsert(`p${i}`, p));
     const q = pts[5];
     const before = index.search(q, 10);
-    const links = index.internals().links0Chunks[0].slice();
+    const links = index.toInternals().links0Chunks[0];
     pts.forEach((p, i) => index.upsert(`p${i}`, p));
     expect(index.search(q, 10)).toEqual(before);
-    expect(index.internals().links0Chunks[0]).toEqual(links);
+    expect(index.toInternals().links0Chunks[0]).toEqual(links);
     expect(index.stats()).toMatchObject({ livePoints: 300, tombstones: 0 });
   });
 

@@ -31,6 +31,8 @@ describe("HnswIndex input validation", () => {
     ["efSearch too large", { efSearch: MAX_EF + 1 }],
     ["negative seed", { seed: -1 }],
     ["zero initialCapacity", { initialCapacity: 0 }],
+    ["negative consolidationRatio", { consolidationRatio: -0.1 }],
+    ["NaN consolidationRatio", { consolidationRatio: Number.NaN }],
     ["no parameters", null],
   ])("rejects %s with INVALID_PARAMETER", (_name, change) => {
     const params =
@@ -47,6 +49,7 @@ describe("HnswIndex input validation", () => {
       efSearch: 64,
       seed: 42,
       initialCapacity: 1024,
+      consolidationRatio: 0.1,
     });
   });
 

@@ -1,4 +1,4 @@
-import { afterEach, describe, expect, it } from "vitest";
+import { describe, expect, it } from "vitest";
 import type { DistanceKernel } from "../../src/index/distance.js";
 import { kernelFor } from "../../src/index/distance.js";
 import { isWasmSimdSupported } from "../../src/index/distance-wasm.js";
@@ -11,9 +11,6 @@ import { CHUNK_NODES, JsVectorStore, QUERY, planGrowth } from "../../src/index/v
 import {
   WasmVectorStore,
   createVectorStore,
-  WASM_MAX_BYTES,
-  setVectorBackend,
-  setWasmStoreLimit,
   vectorStoreFromChunks,
 } from "../../src/index/vector-store-wasm.js";
 import { gaussianClusters } from "./hnsw-fixtures.js";
@@ -39,11 +36,6 @@ function fill(store: VectorStore, count: number, cosine: boolean, seed: number):
     store.write(s, cosine ? unit(v) : v);
   }
 }
-
-afterEach(() => {
-  setVectorBackend("auto");
-  setWasmStoreLimit(WASM_MAX_BYTES);
-});
 
 describe.skipIf(!simd)("WasmVectorStore", () => {
   it.each(METRICS)("computes %s distances that agree with the JS store to float32 precision", (metric) => {
@@ -110,16 +102,16 @@ describe.skipIf(!simd)("WasmVectorStore", () => {
   });
 
   it("moves the vectors to JS chunks once the memory bound is reached, and keeps answering", async () => {
-    setWasmStoreLimit(64 * 1024);
     const points = gaussianClusters(2500, 8, 5, 31);
-    const index = new HnswIndex({ dim: 8, metric: "l2", seed: 4, initialCapacity: 16 });
+    const storage = { wasmMaxBytes: 64 * 1024 };
+    const index = new HnswIndex({ dim: 8, metric: "l2", seed: 4, initialCapacity: 16 }, storage);
     points.forEach((p, i) => index.upsert(`p${i}`, p));
-    const chunks = index.internals().vectorChunks;
+    const chunks = index.view().graph.vectorRecords(index.view().graph.capacity);
     // A JS chunk owns its whole buffer; a WASM view sits in a memory that also holds the scratch area.
     expect(chunks.every((c) => c.buffer.byteLength === c.byteLength)).toBe(true);
     for (const i of [0, 1000, 2499]) expect(index.getVector(`p${i}`)).toEqual(points[i]);
     for (const i of [3, 1500, 2400]) expect(index.search(points[i], 1)[0].id).toBe(`p${i}`);
-    const restored = await deserializeIndex(serializeIndex(index));
+    const restored = await deserializeIndex(serializeIndex(index), { storage });
     expect(restored.search(points[7], 3)).toEqual(index.search(points[7], 3));
   });
 
@@ -144,18 +136,21 @@ describe("vector store selection", () => {
   });
 
   it("builds indexes on the JS store when the backend is set to js", () => {
-    setVectorBackend("js");
-    expect(createVectorStore(4, kernelFor("l2"), 4)).toBeInstanceOf(JsVectorStore);
+    expect(createVectorStore(4, kernelFor("l2"), 4, { backend: "js" })).toBeInstanceOf(JsVectorStore);
+    const index = new HnswIndex({ dim: 4, metric: "l2" }, { backend: "js" });
+    index.upsert("a", [1, 2, 3, 4]);
+    const [chunk] = index.view().graph.vectorRecords(index.view().graph.capacity);
+    // A JS chunk owns its whole buffer; a WASM view sits in a memory that also holds the scratch area.
+    expect(chunk.buffer.byteLength).toBe(chunk.byteLength);
   });
 
   it("answers the same queries alike on the JS fallback store and on the default store", async () => {
     const points = gaussianClusters(600, 16, 6, 21);
     const queries = gaussianClusters(30, 16, 6, 21, 22);
     const answers = async (backend: "auto" | "js"): Promise<string[][]> => {
-      setVectorBackend(backend);
-      const built = new HnswIndex({ dim: 16, metric: "l2", seed: 3 });
+      const built = new HnswIndex({ dim: 16, metric: "l2", seed: 3 }, { backend });
       points.forEach((p, i) => built.upsert(`p${i}`, p));
-      const restored = await deserializeIndex(serializeIndex(built));
+      const restored = await deserializeIndex(serializeIndex(built), { storage: { backend } });
       return queries.flatMap((q) => [built, restored].map((ix) => ix.search(q, 5).map((h) => h.id)));
     };
     const js = await answers("js");

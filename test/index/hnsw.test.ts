@@ -1,7 +1,7 @@
 import { describe, expect, it } from "vitest";
 import { HnswIndex } from "../../src/index/hnsw-index.js";
 import { checkGraph } from "../../src/index/graph-checker.js";
-import { exactKnn, gaussianClusters, recallAt, reported } from "./hnsw-fixtures.js";
+import { exactKnn, gaussianClusters, layer0, recallAt, reported } from "./hnsw-fixtures.js";
 
 function build(points: Float32Array[], params: Partial<ConstructorParameters<typeof HnswIndex>[0]> = {}) {
   const index = new HnswIndex({ dim: points[0].length, metric: "l2", seed: 7, ...params });
@@ -43,14 +43,7 @@ describe("HnswIndex insert and search", () => {
       [1, 1],
     ].map((p) => Float32Array.from(p));
     const { index } = build(pts, { M: 4 });
-    const x = index.internals();
-    for (let s = 0; s < 4; s++) {
-      const base = s * (1 + 8);
-      const links = Array.from(
-        x.links0Chunks[0].subarray(base + 1, base + 1 + x.links0Chunks[0][base]),
-      ).sort();
-      expect(links).toEqual([0, 1, 2, 3].filter((t) => t !== s));
-    }
+    for (let s = 0; s < 4; s++) expect(layer0(index, s)).toEqual([0, 1, 2, 3].filter((t) => t !== s));
   });
 
   it("reaches recall@10 of at least 0.95 on 5,000 clustered 32-D points", () => {
@@ -100,17 +93,17 @@ describe("HnswIndex insert and search", () => {
 
   it("draws the same graph from the same seed", () => {
     const pts = gaussianClusters(300, 8, 4, 6);
-    const a = build(pts).index.internals();
-    const b = build(pts).index.internals();
+    const a = build(pts).index.toInternals();
+    const b = build(pts).index.toInternals();
     expect(a.levels).toEqual(b.levels);
     expect(a.links0Chunks[0]).toEqual(b.links0Chunks[0]);
   });
 
   it("draws levels with mL = 1/ln(M): about 1/M of nodes above layer 0", () => {
     const { index } = build(gaussianClusters(4000, 4, 4, 8), { M: 8, efConstruction: 20 });
-    const x = index.internals();
+    const x = index.view().graph;
     let upper = 0;
-    for (let s = 0; s < x.nodeCount; s++) if (x.levels[s] > 0) upper++;
+    for (let s = 0; s < x.nodeCount; s++) if (x.level(s) > 0) upper++;
     expect(upper / x.nodeCount).toBeGreaterThan(0.1);
     expect(upper / x.nodeCount).toBeLessThan(0.155);
   });

@@ -6,7 +6,7 @@
 import { describe, expect, it } from "vitest";
 import { BruteForceIndex } from "../../src/index/brute-force-index.js";
 import { IndexError } from "../../src/index/errors.js";
-import { LIVE } from "../../src/index/hnsw-graph.js";
+import { LIVE } from "../../src/index/hnsw-graph-view.js";
 import { HnswIndex } from "../../src/index/hnsw-index.js";
 import { SeededRandom } from "../../src/index/random.js";
 import { FORMAT_VERSION, READABLE_VERSIONS } from "../../src/index/serialization-frame.js";
@@ -137,25 +137,26 @@ describe("a damaged consolidation pass (PASS section)", () => {
 
   /** The snapshot with the PASS payload rewritten by `edit` and every later checkpoint recomputed. */
   function withPass(index: HnswIndex, edit: (words: Uint32Array) => void): Uint8Array {
-    const pass = index.internals().consolidation;
-    if (pass === null || pass === undefined) throw new Error("no pass in progress");
+    const pass = index.view().consolidation;
+    if (pass === null) throw new Error("no pass in progress");
     const saved = { doomed: pass.doomed.slice(), cursor: pass.cursor };
     const words = Uint32Array.from([saved.cursor, ...saved.doomed]);
     edit(words);
-    // Swapping the pass in through internals keeps the framing (and its checksums) honest.
-    const original = index.internals.bind(index);
-    index.internals = () => ({ ...original(), consolidation: { cursor: words[0], doomed: words.slice(1) } });
+    // Swapping the pass in through the view keeps the framing (and its checksums) honest.
+    const original = index.view.bind(index);
+    index.view = () => ({ ...original(), consolidation: { cursor: words[0], doomed: words.slice(1) } });
     try {
       return snapshotOf(index);
     } finally {
-      index.internals = original;
+      index.view = original;
     }
   }
 
   it("is refused as CORRUPT_INDEX when a doomed slot is a live node", async () => {
     const index = midPass();
-    const live = index.internals().flags.findIndex((flag) => flag === LIVE);
-    const pass = index.internals().consolidation;
+    const graph = index.view().graph;
+    const live = Array.from({ length: graph.nodeCount }, (_, s) => graph.state(s)).indexOf(LIVE);
+    const pass = index.view().consolidation;
     const bytes = withPass(index, (w) => {
       w[1] = live;
       w.subarray(1).sort();

@@ -137,11 +137,13 @@ describe("snapshot of HnswIndex settings", () => {
     "keeps a consolidation ratio of %s and repairs deletes as the original does",
     async (ratio) => {
       const rng = new SeededRandom(8);
-      const index = makeIndex("hnsw", "l2", 4) as HnswIndex;
-      index.consolidationRatio = ratio;
+      const index = new HnswIndex({
+        ...(makeIndex("hnsw", "l2", 4) as HnswIndex).params,
+        consolidationRatio: ratio,
+      });
       churn(index, rng, 300, 150);
       const loaded = (await deserializeIndex(serializeIndex(index))) as HnswIndex;
-      expect(loaded.consolidationRatio).toBe(ratio);
+      expect(loaded.params.consolidationRatio).toBe(ratio);
       churn(index, new SeededRandom(9), 300, 150);
       churn(loaded, new SeededRandom(9), 300, 150);
       expect(loaded.stats()).toEqual(index.stats());
@@ -161,7 +163,7 @@ describe("snapshot of a delete-consolidation pass in progress", () => {
     for (let i = 0; i < 40 && !index.consolidating; i++) index.delete(`doc-${rng.nextInt(300)}`);
     index.upsert("after-start", randomVector(rng, 6));
     expect(index.consolidating).toBe(true);
-    expect(index.internals().consolidation?.cursor).toBeGreaterThan(0);
+    expect(index.view().consolidation?.cursor).toBeGreaterThan(0);
     return index;
   }
 
@@ -169,7 +171,7 @@ describe("snapshot of a delete-consolidation pass in progress", () => {
     const index = midPass(31);
     const loaded = (await deserializeIndex(serializeIndex(index))) as HnswIndex;
     expect(loaded.consolidating).toBe(true);
-    expect(loaded.internals().consolidation).toEqual(index.internals().consolidation);
+    expect(loaded.view().consolidation).toEqual(index.view().consolidation);
   });
 
   it("evolves byte-identically to the original under further writes after loading mid-pass", async () => {

@@ -3,8 +3,8 @@ import { HnswIndex } from "../../src/index/hnsw-index.js";
 import { SeededRandom } from "../../src/index/random.js";
 import { sampleLivePoints } from "../../src/quality/sampling.js";
 
-function lineIndex(n: number): HnswIndex {
-  const index = new HnswIndex({ dim: 2, metric: "l2", M: 4, efConstruction: 8, seed: 1 });
+function lineIndex(n: number, consolidationRatio?: number): HnswIndex {
+  const index = new HnswIndex({ dim: 2, metric: "l2", M: 4, efConstruction: 8, seed: 1, consolidationRatio });
   for (let i = 0; i < n; i++) index.upsert(`p${i}`, [i, 0]);
   return index;
 }
@@ -46,8 +46,7 @@ describe("sampleLivePoints on an engine that names its slots", () => {
   });
 
   it("walks ids() instead when most slots are dead or the sample is a large share", async () => {
-    const sparse = lineIndex(200);
-    sparse.consolidationRatio = Infinity;
+    const sparse = lineIndex(200, Infinity);
     for (let i = 0; i < 180; i++) sparse.delete(`p${i}`);
     const sparseWalks = countingWalks(sparse);
     expect((await sampleLivePoints(sparse, 5, new SeededRandom(1))).length).toBe(5);

@@ -1,7 +1,7 @@
 import { describe, expect, it } from "vitest";
 import { BruteForceIndex } from "../../src/index/brute-force-index.js";
 import { SeededRandom } from "../../src/index/random.js";
-import { ScanAbortedError, TopK, exactKnnScan } from "../../src/quality/exact-scan.js";
+import { ScanAbortedError, exactKnnScan } from "../../src/quality/exact-scan.js";
 import { l2Squared } from "../../src/index/distance.js";
 import { QueryRing, pickProbeQueries, sampleLivePoints } from "../../src/quality/sampling.js";
 
@@ -91,19 +91,5 @@ describe("exact scan", () => {
     });
     await expect(scan).rejects.toBeInstanceOf(ScanAbortedError);
     expect(slices).toBe(2);
-  });
-
-  it("keeps an id offered twice only once", () => {
-    const top = new TopK(3);
-    top.offer("a", 1);
-    top.offer("a", 1);
-    top.offer("b", 2);
-    top.offer("c", 0.5);
-    top.offer("d", 5);
-    expect(top.toArray()).toEqual([
-      { id: "c", distance: 0.5 },
-      { id: "a", distance: 1 },
-      { id: "b", distance: 2 },
-    ]);
   });
 });
