@@ -11,7 +11,7 @@
 import { availableParallelism } from "node:os";
 import { Worker } from "node:worker_threads";
 
-import { cosineDistance, l2Squared } from "../../src/index/distance.js";
+import { TopK, cosineDistance, l2Squared } from "../../src/index/index.js";
 
 export type ExactMetric = "l2" | "cosine";
 
@@ -35,7 +35,7 @@ export function normalizeRows(data: Float32Array, dim: number): Float32Array {
   return out;
 }
 
-/** Top-k of one query: a sorted array of (distance, id), insertion from the back. */
+/** Top-k of one query through the engine's `TopK` (ties go to the smaller id, as documented above). */
 function scanOne(
   input: ExactKnnInput,
   base: Float32Array,
@@ -47,21 +47,13 @@ function scanOne(
   const { dim, k } = input;
   const kernel = input.metric === "l2" ? l2Squared : cosineDistance;
   const n = base.length / dim;
-  const dist = new Float64Array(k).fill(Infinity);
-  const ids = new Int32Array(k).fill(-1);
+  const top = new TopK<number>(k);
   for (let id = 0; id < n; id++) {
     const d = kernel(base, id * dim, query, qOff, dim);
-    if (d >= dist[k - 1]) continue; // ties keep the earlier (smaller) id
-    let pos = k - 1;
-    while (pos > 0 && dist[pos - 1] > d) {
-      dist[pos] = dist[pos - 1];
-      ids[pos] = ids[pos - 1];
-      pos--;
-    }
-    dist[pos] = d;
-    ids[pos] = id;
+    if (d <= top.bound) top.offer(d, id);
   }
-  out.set(ids, outOff);
+  out.fill(-1, outOff, outOff + k);
+  top.sorted().forEach((entry, i) => (out[outOff + i] = entry.id));
 }
 
 /** Exact k-NN of queries `[from, to)`; row `q - from` of the result holds query `q`'s neighbours. */
