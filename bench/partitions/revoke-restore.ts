@@ -91,19 +91,14 @@ const ms = (started: bigint): number => secondsSince(started) * 1000;
 /**
  * How the member's graph takes a partition's deletes: `one_by_one` as the service applies deletes
  * today (each delete may advance the consolidation pass the deletes start, and a new pass starts
- * whenever tombstones reach the ratio again); `bulk` with `consolidationRatio` set to Infinity during
- * the deletes, so no pass starts until the one `consolidateDeletes()` after them.
+ * whenever tombstones reach the ratio again); `bulk` through `HnswIndex.deleteMany`, which starts no
+ * pass during the deletes, so none starts until the one `consolidateDeletes()` after them.
  */
 export type RevokeMode = "one_by_one" | "bulk";
 
 function deleteRows(graph: HnswIndex, rows: readonly number[], mode: RevokeMode): void {
-  const ratio = graph.consolidationRatio;
-  if (mode === "bulk") graph.consolidationRatio = Infinity;
-  try {
-    for (const r of rows) graph.delete(String(r));
-  } finally {
-    graph.consolidationRatio = ratio;
-  }
+  if (mode === "bulk") graph.deleteMany(rows.map(String));
+  else for (const r of rows) graph.delete(String(r));
 }
 
 export async function revokeFromMember(

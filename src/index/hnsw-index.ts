@@ -67,6 +67,8 @@ export class HnswIndex implements VectorIndex, SlotSource {
   readonly #vectorBuf: Float32Array;
   readonly #queryBuf: Float32Array;
   #searching = false;
+  /** Set during `deleteMany`: no consolidation pass starts (one in progress still advances). */
+  #holdPasses = false;
   /** The consolidation pass in progress, advanced a few nodes per mutation (hnsw-consolidation.ts). */
   #pass: ConsolidationPass | null = null;
 
@@ -140,6 +142,24 @@ export class HnswIndex implements VectorIndex, SlotSource {
     markDeleted(this.#graph, slot);
     this.#consolidateIfDue();
     return true;
+  }
+
+  /**
+   * Deletes each id like `delete`, but starts no consolidation pass meanwhile (one in progress still
+   * advances): a bulk removal, such as a revoked partition, then pays one pass, at the next mutation or
+   * an explicit `consolidateDeletes()`, instead of passes started along the way. Returns how many of
+   * the ids were present.
+   */
+  deleteMany(ids: Iterable<string>): number {
+    this.#assertNotSearching();
+    let deleted = 0;
+    this.#holdPasses = true;
+    try {
+      for (const id of ids) if (this.delete(id)) deleted++;
+    } finally {
+      this.#holdPasses = false;
+    }
+    return deleted;
   }
 
   has(id: string): boolean {
@@ -267,6 +287,7 @@ export class HnswIndex implements VectorIndex, SlotSource {
     const used = graph.liveCount + graph.tombstoneCount;
     if (
       this.#pass === null &&
+      !this.#holdPasses &&
       graph.tombstoneCount > 0 &&
       graph.tombstoneCount >= this.params.consolidationRatio * used
     ) {

@@ -130,6 +130,22 @@ describe("HnswIndex deletes", () => {
     expect(index.view().graph.freeSlots).toHaveLength(0);
   });
 
+  it("deletes in bulk without starting a pass, then repairs them all in one consolidation", () => {
+    const { index, live } = buildClusters(1000, 8, 15);
+    const gone = shuffled([...live.keys()], 16).slice(0, 400);
+    expect(index.deleteMany([...gone, "never-there"])).toBe(400);
+    for (const id of gone) live.delete(id);
+    expect(index.consolidating).toBe(false);
+    expect(index.stats()).toMatchObject({ livePoints: 600, tombstones: 400 });
+    const goneSet = new Set(gone);
+    for (const q of gaussianClusters(20, 8, 16, 15, 115)) {
+      for (const hit of index.search(q, 10)) expect(goneSet.has(hit.id)).toBe(false);
+    }
+    expect(index.consolidateDeletes()).toBe(400);
+    expect(checkGraph(index)).toMatchObject({ liveNodes: 600, unreachable: 0, linksToFreedSlots: 0 });
+    expect(recallAt(index, live, gaussianClusters(40, 8, 16, 15, 116), 10)).toBeGreaterThanOrEqual(0.95);
+  });
+
   it("spreads a consolidation pass over later mutations, with searches correct at every step", () => {
     const { index, live } = buildClusters(2000, 8, 12);
     const victims = shuffled([...live.keys()], 13);
