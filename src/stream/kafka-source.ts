@@ -134,17 +134,28 @@ export class KafkaSource {
     this.#joined = true;
     this.#lastAliveMs = Date.now();
     const byTopic = new Map<string, readonly number[]>();
-    for (const topic of this.#o.topics) {
-      const partitions = assignment[topic] ?? [];
-      byTopic.set(topic, partitions);
-      for (const partition of partitions) {
-        const offset = this.#o.startOffset(topic, partition);
-        this.#consumer.seek({ topic, partition, offset });
-      }
-    }
+    for (const topic of this.#o.topics) byTopic.set(topic, assignment[topic] ?? []);
     this.#assignment = byTopic;
     this.#o.logger.info({ assignment: Object.fromEntries(byTopic) }, "kafka partitions assigned");
+    // Told first, so a partition it must restore before reading (pausePartitions) is not fetched.
     this.#o.onAssigned?.(byTopic);
+    for (const [topic, partitions] of byTopic) {
+      for (const partition of partitions) this.seek(topic, partition, this.#o.startOffset(topic, partition));
+    }
+  }
+
+  /** Stops fetching these partitions until `resumePartitions` (a restore in progress). */
+  pausePartitions(topic: string, partitions: readonly number[]): void {
+    if (partitions.length > 0) this.#consumer.pause([{ topic, partitions: [...partitions] }]);
+  }
+
+  resumePartitions(topic: string, partitions: readonly number[]): void {
+    if (partitions.length > 0) this.#consumer.resume([{ topic, partitions: [...partitions] }]);
+  }
+
+  /** Fetches `partition` from `offset` (a decimal string) next. */
+  seek(topic: string, partition: number, offset: string): void {
+    this.#consumer.seek({ topic, partition, offset });
   }
 
   async #eachBatch(payload: EachBatchPayload): Promise<void> {
