@@ -42,7 +42,17 @@ export default tseslint.config(
  * reason. The engine is pure: besides src/, it may not import service libraries or Node I/O.
  */
 function layeringRules() {
-  const FOLDERS = ["index", "collection", "stream", "producer", "http", "snapshot", "quality", "datasets"];
+  const FOLDERS = [
+    "index",
+    "collection",
+    "stream",
+    "producer",
+    "http",
+    "snapshot",
+    "quality",
+    "datasets",
+    "cluster",
+  ];
   const TOP_FILES = ["config", "metrics", "logger", "membership", "service", "main"];
   const mayImport = {
     index: [],
@@ -53,6 +63,7 @@ function layeringRules() {
     snapshot: ["index"],
     quality: ["index"],
     datasets: [],
+    cluster: ["index", "collection", "stream", "config", "metrics", "logger", "membership"],
   };
   const pure = [
     {
