@@ -4,6 +4,8 @@
  * Contract (pure; `planRoute(table, request)`):
  * - Every partition of the collection (or of `request.partitions`) gets one holder, chosen among its
  *   live holders not in `exclude` (members that already failed this request), by, in order:
+ *   0. not being in `avoid` (members that failed recent requests: chosen only when no other holds
+ *      the partition, so a hung peer costs one timeout, not one per request until its record expires);
  *   1. having applied the partition's `min_offsets` (when it names the partition): a holder that has
  *      it answers at once; when none has, the best of the others is chosen and waits for it;
  *   2. being this member (its partitions are searched in-process, no network);
@@ -30,6 +32,8 @@ export interface RouteRequest {
   minOffsets?: ReadonlyMap<number, number>;
   /** Members that failed this request already: not chosen again. */
   exclude?: ReadonlySet<string>;
+  /** Members that failed recent requests: chosen last. */
+  avoid?: ReadonlySet<string>;
   /** Any integer; equal replicas are spread across queries by it. */
   spread?: number;
 }
@@ -61,11 +65,15 @@ export function partitionsOf(table: RoutingTable, collection: string): number[] 
 interface Chooser {
   self: string;
   preferredGroup: string | undefined;
+  avoid: ReadonlySet<string> | undefined;
   chosen: ReadonlyMap<string, PlannedCall>;
 }
 
 /** Negative when holder `a` is the better choice for a partition with min offset `wanted`. */
 function compare(a: Holder, b: Holder, wanted: number | undefined, c: Chooser): number {
+  const va = c.avoid?.has(a.member) ?? false;
+  const vb = c.avoid?.has(b.member) ?? false;
+  if (va !== vb) return va ? 1 : -1;
   if (wanted !== undefined) {
     const ea = (a.applied ?? -1) >= wanted;
     const eb = (b.applied ?? -1) >= wanted;
@@ -105,6 +113,7 @@ export function planRoute(table: RoutingTable, request: RouteRequest): RoutePlan
   const chooser: Chooser = {
     self,
     preferredGroup: preferredGroupOf(table, collection, request.spread ?? 0),
+    avoid: request.avoid,
     chosen,
   };
   const unavailable: number[] = [];

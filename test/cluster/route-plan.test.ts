@@ -108,6 +108,21 @@ describe("planRoute", () => {
     expect(shape(plan)).toEqual({ local: [0, 2], remote: { b1: [1], b2: [3] }, unavailable: [] });
   });
 
+  it("chooses a member that failed recent requests only for partitions nobody else holds", () => {
+    const table = buildRoutingTable(
+      [statusOf("a1", "a", [0, 1]), statusOf("b1", "b", [0]), statusOf("me", "m", [])],
+      NOW,
+      10_000,
+    );
+    const plan = planRoute(table, {
+      collection: "c",
+      self: "me",
+      partitions: [0, 1],
+      avoid: new Set(["a1"]),
+    });
+    expect(shape(plan).remote).toEqual({ b1: [0], a1: [1] });
+  });
+
   it("lists the partitions no live holder is left for", () => {
     const plan = planRoute(twoByTwo(), { collection: "c", self: "a1", exclude: new Set(["a2", "b1"]) });
     expect(shape(plan)).toEqual({ local: [0, 2], remote: { b2: [3] }, unavailable: [1] });
